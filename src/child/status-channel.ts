@@ -1,0 +1,80 @@
+// Cyrus status messages (a worker's fd 3): cuts the byte stream into 8-byte records.
+//
+// Wire format (cyrus-imapd master/service.h): `struct notify_message { int message; pid_t pid; }`,
+// two int32 in host byte order, no framing. Each worker gets its own channel (`stdio[3] = 'pipe'`,
+// which libuv makes a socketpair, not a pipe(2)); a C worker's write(3, &msg, 8) does not care.
+// Reads may split a record anywhere, so a remainder is kept between chunks.
+import { endianness } from 'node:os';
+import type { Socket } from 'node:net';
+
+/** Message values of cyrus-imapd 3.6 `master/service.h`. */
+export const STATUS = {
+  AVAILABLE: 1,
+  UNAVAILABLE: 2,
+  CONNECTION: 3,
+  CONNECTION_MULTI: 4,
+} as const;
+
+/** One decoded status message; `pid` is what the worker wrote, not necessarily its real pid. */
+export type StatusMessage =
+  | { readonly kind: 'available'; readonly pid: number }
+  | { readonly kind: 'unavailable'; readonly pid: number }
+  | { readonly kind: 'connection'; readonly pid: number }
+  | { readonly kind: 'connection-multi'; readonly pid: number }
+  | { readonly kind: 'unknown'; readonly value: number; readonly pid: number };
+
+/** Size of one record on the wire. */
+export const STATUS_RECORD_BYTES = 8;
+
+const littleEndian = endianness() === 'LE';
+
+function decode(value: number, pid: number): StatusMessage {
+  switch (value) {
+    case STATUS.AVAILABLE:
+      return { kind: 'available', pid };
+    case STATUS.UNAVAILABLE:
+      return { kind: 'unavailable', pid };
+    case STATUS.CONNECTION:
+      return { kind: 'connection', pid };
+    case STATUS.CONNECTION_MULTI:
+      return { kind: 'connection-multi', pid };
+    default:
+      return { kind: 'unknown', value, pid };
+  }
+}
+
+/** Reassembles 8-byte status records from arbitrarily split chunks. */
+export class StatusFramer {
+  #rest: Buffer = Buffer.alloc(0);
+
+  /** Bytes of an incomplete record waiting for the next chunk (0..7). */
+  get pendingBytes(): number {
+    return this.#rest.length;
+  }
+
+  /** Feeds one chunk; returns every record it completes, in order. */
+  push(chunk: Buffer): StatusMessage[] {
+    const buf = this.#rest.length === 0 ? chunk : Buffer.concat([this.#rest, chunk]);
+    const out: StatusMessage[] = [];
+    let off = 0;
+    for (; off + STATUS_RECORD_BYTES <= buf.length; off += STATUS_RECORD_BYTES) {
+      const value = littleEndian ? buf.readInt32LE(off) : buf.readInt32BE(off);
+      const pid = littleEndian ? buf.readInt32LE(off + 4) : buf.readInt32BE(off + 4);
+      out.push(decode(value, pid));
+    }
+    // copy the tail so a few leftover bytes do not pin the whole chunk
+    this.#rest = Buffer.from(buf.subarray(off));
+    return out;
+  }
+}
+
+/** Calls `onMessage` for each status message read from `socket` (a worker's `stdio[3]`, parent end). */
+export function attachStatusChannel(socket: Socket, onMessage: (message: StatusMessage) => void): StatusFramer {
+  const framer = new StatusFramer();
+  socket.on('data', (chunk: Buffer | string) => {
+    for (const message of framer.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk)) onMessage(message);
+  });
+  // A worker dying mid-write can leave a partial record; the pool learns about the death from 'exit'.
+  socket.on('error', () => undefined);
+  return framer;
+}
