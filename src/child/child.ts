@@ -1,0 +1,166 @@
+// One OS process started by quiesce, and its state machine.
+//
+//   spawn ──▶ running ──signal(step)──▶ stopping ──exit──▶ exited
+//                │                        │ signal(next step): stays stopping
+//                └──────────exit (unexpected)──────────────▶ exited
+//
+// A spawn that fails (ENOENT, EACCES) goes straight to exited with `spawnError` set.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Clock } from '../clock.js';
+import type { CommandSpec } from '../config/types.js';
+import type { Log } from '../log.js';
+import type { ExitInfo } from './exit.js';
+import { findTagged, processGroupOf, signalGroup, signalPid, signalTree, TAG_VARIABLE } from './kill-tree.js';
+import { captureLines } from './output.js';
+
+/** Escalation steps: the entry's stop signal, then SIGTERM, then SIGKILL. */
+export type StopStep = 'stop' | 'term' | 'kill';
+
+/** The lifecycle of one process; each state carries only its own data. */
+export type ChildState =
+  | { readonly kind: 'running'; readonly pid: number; readonly startedAt: number }
+  | { readonly kind: 'stopping'; readonly pid: number; readonly startedAt: number; readonly step: StopStep; readonly signal: NodeJS.Signals; readonly signalledAt: number }
+  | { readonly kind: 'exited'; readonly pid: number | undefined; readonly startedAt: number; readonly exit: ExitInfo; readonly expected: boolean };
+
+/** What a spawn needs beyond the entry itself. */
+export interface SpawnOptions {
+  /** Unique marker inherited by every descendant (see kill-tree.ts). */
+  readonly tag: string;
+  /** Extra environment (CYRUS_SERVICE, ...), on top of quiesce's and the entry's. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** stdio slots from fd 3 on: 'pipe' (status channel) or an fd number (listening socket). */
+  readonly extraFds?: readonly ('pipe' | 'ignore' | number)[];
+  /** Do not log every output line (noisy workers); stderr is still kept for the tail. */
+  readonly quietOutput?: boolean;
+}
+
+interface Deps {
+  readonly clock: Clock;
+  readonly log: Log;
+}
+
+/** One process, from spawn to exit; the supervisor's only handle on an OS process. */
+export class Child {
+  readonly spec: CommandSpec;
+  readonly tag: string;
+  /** Resolves once, when the process has exited (or failed to start). */
+  readonly exited: Promise<ExitInfo>;
+  /** Last lines of stderr, for failure reports. */
+  readonly stderrTail: string[] = [];
+  readonly process: ChildProcess;
+  #state: ChildState;
+  readonly #deps: Deps;
+
+  private constructor(spec: CommandSpec, opts: SpawnOptions, deps: Deps) {
+    this.spec = spec;
+    this.tag = opts.tag;
+    this.#deps = deps;
+    const startedAt = deps.clock.now();
+    const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...(opts.extraFds ?? [])];
+    const [file, ...args] = spec.argv;
+    // detached: the child leads its own process group, so kill(-pid) reaches its descendants,
+    // and a Ctrl-C on quiesce's terminal reaches quiesce alone (which then decides).
+    this.process = spawn(file ?? '/nonexistent', args, {
+      detached: true,
+      stdio,
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env, ...opts.env, [TAG_VARIABLE]: opts.tag },
+    });
+    const pid = this.process.pid;
+    let resolveExit: (e: ExitInfo) => void = () => undefined;
+    this.exited = new Promise<ExitInfo>((resolve) => (resolveExit = resolve));
+    if (pid === undefined) {
+      this.#state = { kind: 'exited', pid: undefined, startedAt, exit: { code: null, signal: null, spawnError: 'spawn failed', at: startedAt }, expected: false };
+      this.process.once('error', (error: NodeJS.ErrnoException) => {
+        const exit: ExitInfo = { code: null, signal: null, spawnError: error.code ?? error.message, at: deps.clock.now() };
+        this.#state = { kind: 'exited', pid: undefined, startedAt, exit, expected: false };
+        deps.log.emit({ event: 'child.spawn-failed', entry: spec.name, section: spec.section, message: `${spec.argv[0] ?? ''}: ${exit.spawnError ?? ''}` });
+        resolveExit(exit);
+      });
+      return;
+    }
+    this.#state = { kind: 'running', pid, startedAt };
+    this.process.on('error', () => undefined); // kill() errors after exit; exit is reported below
+    const ref = { entry: spec.name, section: spec.section, pid };
+    const onLine = (stream: 'stdout' | 'stderr') => (line: string) => {
+      if (!opts.quietOutput) deps.log.emit({ event: 'child.output', ...ref, stream, line });
+    };
+    if (this.process.stdout) captureLines(this.process.stdout, onLine('stdout'));
+    if (this.process.stderr) captureLines(this.process.stderr, onLine('stderr'), this.stderrTail);
+    // 'exit', not 'close': a grandchild holding the pipes open must not delay the exit.
+    this.process.once('exit', (code, signal) => this.#onExit(code, signal, resolveExit));
+    deps.log.emit({ event: 'child.started', ...ref, cmd: spec.cmd });
+  }
+
+  /** Starts `spec`; never throws for a missing executable (the child is then already exited). */
+  static spawn(spec: CommandSpec, opts: SpawnOptions, deps: Deps): Child {
+    return new Child(spec, opts, deps);
+  }
+
+  get state(): ChildState {
+    return this.#state;
+  }
+
+  get pid(): number | undefined {
+    return this.#state.pid;
+  }
+
+  /** `imapd[1234]`, how logs and progress lines name a child. */
+  get label(): string {
+    return `${this.spec.name}[${this.#state.pid ?? '-'}]`;
+  }
+
+  /** Sends `signal` to the child's group and to every tagged process that left it; returns how many of those there were. */
+  signal(signal: NodeJS.Signals, step: StopStep): number {
+    const state = this.#state;
+    const pid = state.pid;
+    if (pid === undefined) return 0;
+    switch (state.kind) {
+      case 'running':
+      case 'stopping':
+        // running -> stopping (stop step), stopping -> stopping (escalation)
+        this.#state = { kind: 'stopping', pid, startedAt: state.startedAt, step, signal, signalledAt: this.#deps.clock.now() };
+        // SIGKILL only: tree-kill also signals the group members, and a Cyrus child that gets a
+        // second SIGTERM dies at once without cleanup (SA_RESETHAND).
+        if (step === 'kill') signalTree(pid, signal);
+        break;
+      case 'exited':
+        break; // the group or stragglers may still be there
+      default:
+        return ((x: never) => x)(state);
+    }
+    signalGroup(pid, signal);
+    const stragglers = this.stragglers();
+    for (const p of stragglers) signalPid(p, signal);
+    this.#deps.log.emit({ event: 'child.signalled', entry: this.spec.name, section: this.spec.section, pid, signal, step, stragglers: stragglers.length });
+    return stragglers.length;
+  }
+
+  /** Tagged processes outside the child's own process group. */
+  stragglers(): number[] {
+    const pid = this.#state.pid;
+    return findTagged(this.tag).filter((p) => p !== pid && processGroupOf(p) !== pid);
+  }
+
+  /** True when the child, its process group and every tagged process are gone. */
+  isGone(): boolean {
+    const pid = this.#state.pid;
+    if (this.#state.kind !== 'exited') return false;
+    if (pid === undefined) return true;
+    return !signalGroup(pid, 0) && findTagged(this.tag).length === 0;
+  }
+
+  #onExit(code: number | null, signal: NodeJS.Signals | null, resolve: (e: ExitInfo) => void): void {
+    const state = this.#state;
+    if (state.kind === 'exited') return;
+    const exit: ExitInfo = { code, signal, spawnError: undefined, at: this.#deps.clock.now() };
+    const expected = state.kind === 'stopping';
+    // running|stopping -> exited
+    this.#state = { kind: 'exited', pid: state.pid, startedAt: state.startedAt, exit, expected };
+    this.#deps.log.emit({
+      event: 'child.exited', entry: this.spec.name, section: this.spec.section, pid: state.pid,
+      code, signal, durationMs: exit.at - state.startedAt, expected,
+    });
+    resolve(exit);
+  }
+}

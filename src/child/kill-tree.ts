@@ -1,0 +1,93 @@
+// Finding and signalling every process a child started, including those that left its group.
+//
+// Each child is spawned as the leader of its own process group (detached: true), so one
+// kill(-pgid) reaches it and every descendant that stayed in the group. A descendant that called
+// setsid() (or double-forked) leaves the group, and once its parent dies it is reparented and
+// no longer in the tree either. To still find it, every child gets a unique QUIESCE_TAG in its
+// environment, which descendants inherit; /proc/<pid>/environ tells which processes carry it
+// (the way a cgroup would, without needing one). tree-kill covers descendants that cleared their
+// environment, as long as they are still attached to the live tree.
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import treeKill from 'tree-kill';
+
+/** Name of the environment variable that marks every process quiesce starts. */
+export const TAG_VARIABLE = 'QUIESCE_TAG';
+
+/** Pids (other than ours) whose environment carries `QUIESCE_TAG=<tag>` exactly, or any tag starting with `tag` when `prefix`. */
+export function findTagged(tag: string, prefix = false): number[] {
+  const needle = Buffer.from(`${TAG_VARIABLE}=${tag}${prefix ? '' : '\0'}`);
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const name of entries) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let environ: Buffer;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`);
+    } catch {
+      continue; // gone, a zombie, or not ours to read
+    }
+    const at = environ.indexOf(needle);
+    if (at === 0 || (at > 0 && environ[at - 1] === 0)) found.push(pid);
+  }
+  return found;
+}
+
+/** The process group of `pid`, or undefined when it is gone. */
+export function processGroupOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : Number(fields[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends `signal` to a process group; false when the group has no member left. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends `signal` to one pid; false when it is gone. */
+export function signalPid(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const psAvailable = ((): boolean => {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    try {
+      accessSync(join(dir, 'ps'), constants.X_OK);
+      return true;
+    } catch {
+      // keep looking
+    }
+  }
+  return false;
+})();
+
+/**
+ * Signals the live tree under `pid` by parent links (tree-kill walks it with ps). Only when ps
+ * exists: without it tree-kill crashes its caller with an unhandled 'error' event.
+ */
+export function signalTree(pid: number, signal: NodeJS.Signals): void {
+  if (!psAvailable) return;
+  treeKill(pid, signal, () => undefined);
+}

@@ -1,0 +1,164 @@
+// The one place where a child is stopped: stop signal -> SIGTERM -> SIGKILL, each step bounded.
+//
+//   stop ──quit_timeout──▶ term ──term_timeout──▶ kill ──(until gone)──▶ done
+//     └────advance()────────▲ └────advance()────────▲
+//
+// A graceful stop starts at `stop` (the entry's stop_signal, SIGQUIT by default); a fast stop
+// starts at `term`. `advance()` (a second shutdown signal, `quiesce escalate`) jumps to the next
+// step at once. The child is done when it, its process group and every tagged process are gone.
+import type { Clock } from '../clock.js';
+import type { StopStep } from './child.js';
+import type { ExitInfo } from './exit.js';
+
+/** What a termination needs of a process (a Child, or a fake in unit tests). */
+export interface Stoppable {
+  readonly label: string;
+  readonly exited: Promise<ExitInfo>;
+  readonly state: { readonly kind: 'running' | 'stopping' | 'exited' };
+  /** Signals the process, its group and its stragglers. */
+  signal(signal: NodeJS.Signals, step: StopStep): number;
+  /** The process, its group and every process it left behind are gone. */
+  isGone(): boolean;
+}
+
+/** How a child is stopped: its own signal and timeouts. */
+export interface StopPlan {
+  readonly stopSignal: NodeJS.Signals;
+  readonly quitTimeoutMs: number;
+  readonly termTimeoutMs: number;
+}
+
+/** How a stop went, for the exit code and the report. */
+export interface StopOutcome {
+  readonly label: string;
+  readonly exit: ExitInfo;
+  /** Every step whose signal was sent, in order. */
+  readonly steps: readonly StopStep[];
+  /** True when a step beyond the first one was needed. */
+  readonly escalated: boolean;
+  readonly durationMs: number;
+}
+
+const NEXT: Record<StopStep, StopStep | undefined> = { stop: 'term', term: 'kill', kill: undefined };
+const RANK: Record<StopStep, number> = { stop: 0, term: 1, kill: 2 };
+
+/** How often leftovers outside the child (stragglers, group members) are re-checked. */
+export const STRAGGLER_POLL_MS = 50;
+
+/** Stops one child, escalating on timeouts or on demand. */
+export class Termination {
+  readonly child: Stoppable;
+  readonly #plan: StopPlan;
+  readonly #clock: Clock;
+  readonly #first: StopStep;
+  #step: StopStep;
+  #wake = new AbortController();
+  #deadline: number | undefined;
+  #run: Promise<StopOutcome> | undefined;
+
+  constructor(child: Stoppable, plan: StopPlan, first: StopStep, clock: Clock) {
+    this.child = child;
+    this.#plan = plan;
+    this.#clock = clock;
+    this.#first = first;
+    this.#step = first;
+  }
+
+  /** The step in force. */
+  get step(): StopStep {
+    return this.#step;
+  }
+
+  /** When the next escalation happens (epoch ms), undefined at the last step. */
+  get deadline(): number | undefined {
+    return this.#deadline;
+  }
+
+  /** Moves to the next step now, or to `atLeast` if that is further. */
+  advance(atLeast?: StopStep): void {
+    const next = NEXT[this.#step];
+    const target = atLeast !== undefined && (next === undefined || RANK[atLeast] > RANK[next]) ? atLeast : next;
+    if (target === undefined || RANK[target] <= RANK[this.#step]) return;
+    this.#step = target;
+    this.#wake.abort();
+  }
+
+  /** Runs the stop to its end (memoised: calling twice returns the same promise). */
+  run(): Promise<StopOutcome> {
+    this.#run ??= this.#execute();
+    return this.#run;
+  }
+
+  async #execute(): Promise<StopOutcome> {
+    const started = this.#clock.now();
+    const sent: StopStep[] = [];
+    for (;;) {
+      const step = this.#step;
+      if (!sent.includes(step)) {
+        sent.push(step);
+        this.child.signal(this.#signalOf(step), step);
+      }
+      const timeoutMs = this.#timeoutOf(step);
+      this.#deadline = timeoutMs === undefined ? undefined : this.#clock.now() + timeoutMs;
+      const why = await this.#waitGone(this.#deadline);
+      if (why === 'gone') break;
+      if (why === 'advanced') {
+        this.#wake = new AbortController();
+        continue;
+      }
+      // deadline passed: stop -> term -> kill
+      this.#step = NEXT[step] ?? step;
+    }
+    this.#deadline = undefined;
+    const exit = await this.child.exited;
+    return { label: this.child.label, exit, steps: sent, escalated: sent.some((s) => s !== this.#first), durationMs: this.#clock.now() - started };
+  }
+
+  #signalOf(step: StopStep): NodeJS.Signals {
+    switch (step) {
+      case 'stop':
+        return this.#plan.stopSignal;
+      case 'term':
+        return 'SIGTERM';
+      case 'kill':
+        return 'SIGKILL';
+      default:
+        return ((x: never) => x)(step);
+    }
+  }
+
+  #timeoutOf(step: StopStep): number | undefined {
+    switch (step) {
+      case 'stop':
+        return this.#plan.quitTimeoutMs;
+      case 'term':
+        return this.#plan.termTimeoutMs;
+      case 'kill':
+        return undefined; // SIGKILL cannot be ignored: wait for the kernel
+      default:
+        return ((x: never) => x)(step);
+    }
+  }
+
+  async #waitGone(deadline: number | undefined): Promise<'gone' | 'deadline' | 'advanced'> {
+    const wake = this.#wake.signal;
+    for (;;) {
+      if (wake.aborted) return 'advanced';
+      if (this.child.isGone()) return 'gone';
+      const remaining = deadline === undefined ? Infinity : deadline - this.#clock.now();
+      if (remaining <= 0) return 'deadline';
+      if (this.child.state.kind !== 'exited') {
+        // Sleep until the exit, the deadline or an advance, whichever comes first.
+        const exitedOrWoken = new AbortController();
+        const cancel = (): void => exitedOrWoken.abort();
+        wake.addEventListener('abort', cancel, { once: true });
+        void this.child.exited.then(cancel);
+        await this.#clock.sleep(Math.min(remaining, 2 ** 31 - 1), exitedOrWoken.signal);
+        wake.removeEventListener('abort', cancel);
+        exitedOrWoken.abort();
+      } else {
+        await this.#clock.sleep(Math.min(remaining, STRAGGLER_POLL_MS), wake);
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// The supervisor's phases, the transitions allowed between them, and what each event does in each phase.
+//
+//   starting ──START ok──▶ running ──shutdown──▶ draining ──▶ stopping-daemons ──▶ shutdown-commands ──▶ stopped
+//      │                                        (services,     (DAEMON entries,      (SHUTDOWN entries,
+//      │                                         events)        reverse order)        in order)
+//      └──START failed, or a shutdown signal during START──────────────────────────────────────────────▶ stopped
+
+/** How the shutdown was asked for: graceful = stop signal first (SIGQUIT), fast = SIGTERM first. */
+export type StopMode = 'graceful' | 'fast';
+
+/** Where the supervisor is; each phase carries only its own data. */
+export type Phase =
+  | { readonly kind: 'starting'; readonly since: number; readonly entry: string | undefined }
+  | { readonly kind: 'running'; readonly since: number }
+  | { readonly kind: 'draining'; readonly since: number; readonly mode: StopMode }
+  | { readonly kind: 'stopping-daemons'; readonly since: number; readonly mode: StopMode }
+  | { readonly kind: 'shutdown-commands'; readonly since: number; readonly mode: StopMode }
+  | { readonly kind: 'stopped'; readonly since: number; readonly exitCode: number };
+
+export type PhaseKind = Phase['kind'];
+
+/** Allowed transitions; anything else is a bug. */
+export const TRANSITIONS: Record<PhaseKind, readonly PhaseKind[]> = {
+  starting: ['starting', 'running', 'stopped'],
+  running: ['draining'],
+  draining: ['stopping-daemons'],
+  'stopping-daemons': ['shutdown-commands'],
+  'shutdown-commands': ['stopped'],
+  stopped: [],
+};
+
+/** Every input the supervisor reacts to: OS signals and (later) control commands become these. */
+export type SupervisorEvent =
+  | { readonly kind: 'shutdown'; readonly mode: StopMode; readonly trigger: string }
+  | { readonly kind: 'escalate'; readonly trigger: string }
+  | { readonly kind: 'reload'; readonly trigger: string }
+  | { readonly kind: 'reopen-logs'; readonly trigger: string };
+
+/** What the supervisor does with an event. */
+export type Action =
+  | 'begin-shutdown'
+  | 'interrupt-start'
+  | 'escalate'
+  | 'abort-commands'
+  | 'reload'
+  | 'reopen-logs'
+  | 'ignore';
+
+/** The state x event table: every pair has a written outcome. */
+export function actionFor(phase: PhaseKind, event: SupervisorEvent['kind']): Action {
+  if (event === 'reopen-logs') return 'reopen-logs';
+  switch (phase) {
+    case 'starting':
+      return event === 'reload' ? 'ignore' : 'interrupt-start';
+    case 'running':
+      return event === 'reload' ? 'reload' : event === 'shutdown' ? 'begin-shutdown' : 'ignore';
+    case 'draining':
+    case 'stopping-daemons':
+      return event === 'reload' ? 'ignore' : 'escalate';
+    case 'shutdown-commands':
+      return event === 'reload' ? 'ignore' : 'abort-commands';
+    case 'stopped':
+      return 'ignore';
+    default:
+      return ((x: never) => x)(phase);
+  }
+}
