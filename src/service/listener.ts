@@ -1,0 +1,210 @@
+// Binds a SERVICES listening socket that the supervisor holds but never polls or accepts on.
+//
+// A listening net.Server in the supervisor would accept (steal) about 10% of the connections meant
+// for the workers (NODE-NOTES.md section 1). So the socket is created and bound with Node's internal
+// `net._createServerHandle` (the cluster module's SCHED_NONE path), which gives a bound libuv
+// handle that libuv never watches, and listen(2) is called by a one-shot helper process that gets
+// the same open file description as its fd 4. The parent ends up with a listening fd it never
+// touches; workers get it as their fd 4, exactly like under Cyrus master.
+//
+// Flags of the fd: O_CLOEXEC (unrelated children do not inherit it) and O_NONBLOCK, which is
+// shared with every worker through the open file description (Cyrus service.c polls before
+// accept and copes). libuv sets SO_REUSEADDR on TCP sockets before bind.
+import { spawn } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import { getSystemErrorName } from 'node:util';
+import type { ListenAddress, Proto } from '../config/types.js';
+import { err, ok, type Result } from '../errors.js';
+
+/** A bound, listening socket the supervisor hands to workers as fd 4. */
+export interface BoundListener {
+  readonly fd: number;
+  /** Human form: `127.0.0.1:1143`, `[::]:143`, `/run/cyrus/lmtp`. */
+  readonly address: string;
+  /**
+   * Closes the supervisor's copy; workers keep theirs. For a unix socket libuv also unlinks the
+   * path (synchronously), so close an old listener BEFORE binding a new one at the same path.
+   */
+  close(): void;
+}
+
+interface SockName {
+  address?: string;
+  port?: number;
+}
+
+interface RawServerHandle {
+  readonly fd: number;
+  getsockname?(out: SockName): number;
+  close(): void;
+}
+
+type CreateServerHandle = (
+  address: string | null,
+  port: number,
+  addressType: number,
+  fd?: number,
+  flags?: number,
+) => RawServerHandle | number;
+
+const createServerHandle = (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
+
+/** libuv's UV_TCP_IPV6ONLY bind flag; Cyrus sets IPV6_V6ONLY on every IPv6 socket. */
+const UV_TCP_IPV6ONLY = 1;
+/** sockaddr_un.sun_path is 108 bytes on Linux, including the terminating NUL. */
+const MAX_UNIX_PATH_BYTES = 107;
+
+/** Handles are kept here until closed, so a dropped BoundListener can never be GC-closed. */
+const liveHandles = new Set<RawServerHandle>();
+
+type TcpTarget = { readonly host: string | null; readonly family: 4 | 6; readonly port: number; readonly v6only: boolean };
+
+/** Binds and listens on `listen` for SERVICES entry `entryName`; a failure names entry, address and errno. */
+export async function bindListener(
+  entryName: string,
+  listen: ListenAddress,
+  proto: Proto,
+  backlog: number,
+): Promise<Result<BoundListener, string>> {
+  const fail = (where: string, why: string) => err(`SERVICES.${entryName}: cannot bind ${where}: ${why}`);
+  if (proto === 'udp') return err(`SERVICES.${entryName}: proto udp is not supported`);
+  if (listen.kind === 'unix') {
+    const made = bindUnix(listen.path);
+    if (!made.ok) return fail(listen.path, made.error);
+    return finish(made.value, listen.path, backlog, fail);
+  }
+  const target = await tcpTarget(listen.host, listen.port, proto);
+  const wanted = target.ok ? humanTcp(target.value.host, listen.port) : humanTcp(listen.host ?? null, listen.port);
+  if (!target.ok) return fail(wanted, target.error);
+  const made = bindTcp(target.value);
+  if (!made.ok) return fail(wanted, made.error);
+  return finish(made.value.handle, made.value.address, backlog, fail);
+}
+
+async function finish(
+  handle: RawServerHandle,
+  address: string,
+  backlog: number,
+  fail: (where: string, why: string) => Result<never, string>,
+): Promise<Result<BoundListener, string>> {
+  const listened = await listenOnShared(handle.fd, backlog);
+  if (!listened.ok) {
+    handle.close();
+    return fail(address, listened.error);
+  }
+  liveHandles.add(handle);
+  let closed = false;
+  return ok({
+    fd: handle.fd,
+    address,
+    close() {
+      if (closed) return;
+      closed = true;
+      liveHandles.delete(handle);
+      handle.close();
+    },
+  });
+}
+
+async function tcpTarget(host: string | undefined, port: number, proto: 'tcp' | 'tcp4' | 'tcp6'): Promise<Result<TcpTarget, string>> {
+  const bare = host === undefined || host === '' || host === '*' ? null : host.replace(/^\[(.*)\]$/, '$1');
+  if (bare === null) {
+    switch (proto) {
+      case 'tcp': // `::` dual-stack, or 0.0.0.0 where IPv6 is unavailable (_createServerHandle falls back)
+        return ok({ host: null, family: 6, port, v6only: false });
+      case 'tcp4':
+        return ok({ host: '0.0.0.0', family: 4, port, v6only: false });
+      case 'tcp6':
+        return ok({ host: '::', family: 6, port, v6only: true });
+    }
+  }
+  const wantFamily = proto === 'tcp4' ? 4 : proto === 'tcp6' ? 6 : 0;
+  const literal = net.isIP(bare);
+  if (literal !== 0) {
+    if (wantFamily !== 0 && literal !== wantFamily) return err(`not an IPv${wantFamily} address (proto ${proto})`);
+    return ok({ host: bare, family: literal === 6 ? 6 : 4, port, v6only: literal === 6 });
+  }
+  try {
+    const found = await lookup(bare, { family: wantFamily });
+    const family = found.family === 6 ? 6 : 4;
+    return ok({ host: found.address, family, port, v6only: family === 6 });
+  } catch (e) {
+    return err(`cannot resolve ${bare}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+function bindTcp(t: TcpTarget): Result<{ handle: RawServerHandle; address: string }, string> {
+  const made = createServerHandle(t.host, t.port, t.family, undefined, t.v6only ? UV_TCP_IPV6ONLY : 0);
+  if (typeof made === 'number') return err(getSystemErrorName(made));
+  const name: SockName = {};
+  const rc = made.getsockname?.(name) ?? 0;
+  // libuv defers EADDRINUSE from bind(2) to listen(2) (uv__tcp_bind's delayed_error); the socket
+  // then stays unbound, so a port of 0 here means the bind failed. Never let the helper listen on
+  // such a socket: listen(2) would bind it to a random port.
+  if (rc !== 0 || name.port === undefined || name.port === 0) {
+    made.close();
+    return err(rc !== 0 ? getSystemErrorName(rc) : 'EADDRINUSE');
+  }
+  return ok({ handle: made, address: humanTcp(name.address ?? t.host, name.port) });
+}
+
+function bindUnix(path: string): Result<RawServerHandle, string> {
+  if (Buffer.byteLength(path) > MAX_UNIX_PATH_BYTES) return err('ENAMETOOLONG');
+  const removed = removeStaleSocket(path);
+  if (!removed.ok) return removed;
+  const made = createServerHandle(path, -1, -1);
+  if (typeof made === 'number') return err(getSystemErrorName(made));
+  try {
+    chmodSync(path, 0o777); // like Cyrus master: anyone may connect, access control is the service's
+  } catch (e) {
+    made.close();
+    return err((e as NodeJS.ErrnoException).code ?? String(e));
+  }
+  return ok(made);
+}
+
+/** Cyrus unlinks the path before binding; we do it only when it is a socket, never a regular file. */
+function removeStaleSocket(path: string): Result<void, string> {
+  try {
+    if (!lstatSync(path).isSocket()) return err('EEXIST (exists and is not a socket)');
+    unlinkSync(path);
+    return ok(undefined);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? ok(undefined) : err(code ?? String(e));
+  }
+}
+
+function humanTcp(host: string | null, port: number): string {
+  if (host === null) return `*:${port}`;
+  return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * The helper: a Node one-liner that listen(2)s on its fd 4 and exits in the listening callback,
+ * which runs before its event loop ever polls, so it never accepts a connection.
+ */
+const LISTEN_HELPER =
+  "const n=require('net').createServer();" +
+  "n.on('error',e=>{process.stderr.write(String(e.code||e.message));process.exit(1)});" +
+  'n.listen({fd:4,backlog:Number(process.argv[1])},()=>process.exit(0))';
+
+function listenOnShared(fd: number, backlog: number): Promise<Result<void, string>> {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return new Promise((resolve) => {
+    const helper = spawn(process.execPath, ['-e', LISTEN_HELPER, String(backlog)], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ignore', fd],
+      env,
+    });
+    let stderr = '';
+    helper.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    helper.on('error', (e) => resolve(err(`listen helper: ${e.message}`)));
+    helper.on('close', (code, signal) => {
+      if (code === 0) resolve(ok(undefined));
+      else resolve(err(stderr.trim() || `listen helper exited ${code ?? signal}`));
+    });
+  });
+}
