@@ -1,6 +1,7 @@
 // The listener, the status channel and the fd layout, proven against the real Cyrus imapd and lmtpd.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { StatusMessage } from '../../src/child/status-channel.js';
+import { AcceptWatcher } from '../../src/service/accept-watcher.js';
 import { bindListener, type BoundListener } from '../../src/service/listener.js';
 import { describeCyrus } from './harness/cyrus.js';
 import { ImapClient } from './harness/imap-client.js';
@@ -110,5 +111,24 @@ describeCyrus('real Cyrus workers on a quiesce listener', () => {
     expect(await alice.search(`HEADER Message-ID "${messageId}"`)).toEqual([1]);
     expect(await alice.messageIds('1')).toEqual([messageId]);
     await alice.logout();
+  });
+
+  it('on demand: the accept watcher reports a waiting client and an imapd started afterwards serves it', async () => {
+    const { listener, port } = await listen('imap');
+    let onReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (onReady = resolve));
+    const watcher = new AcceptWatcher({ listenFd: listener.fd, onReady: () => onReady() });
+    watcher.start();
+    try {
+      const client = ImapClient.connect(port);
+      await ready;
+      const imapd = start('imapd', ['-C', conf()], 'imap', listener);
+      const imap = await client;
+      await imap.login('cyrus');
+      await imap.logout();
+      expect((await imapd.status.next()).kind).toBe('unavailable');
+    } finally {
+      await watcher.close();
+    }
   });
 });
