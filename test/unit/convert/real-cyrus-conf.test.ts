@@ -55,3 +55,11 @@ describe.skipIf(!existsSync(REAL))(`the real ${REAL}`, () => {
     }
   });
 });
+
+describe.skipIf(!existsSync(REAL))('conf/cyrus.yaml', () => {
+  it(`has the same START, SERVICES and EVENTS entries as the conversion of ${REAL}`, () => {
+    const converted = parse(convertCyrusConf(readFileSync(REAL, 'utf8'), REAL).yaml) as Record<string, unknown>;
+    const annotated = parse(readFileSync('conf/cyrus.yaml', 'utf8')) as Record<string, unknown>;
+    for (const section of ['START', 'SERVICES', 'EVENTS']) expect(annotated[section], section).toEqual(converted[section]);
+  });
+});
