@@ -10,6 +10,7 @@ import { isSpace, skipAlnum, skipSpace, splitComment, tokenizeEntry, type CyrusA
 
 /** The sections master reads, in its own order. */
 export const CYRUS_SECTIONS = ['START', 'SERVICES', 'EVENTS', 'DAEMON'] as const;
+/** One of the sections master reads. */
 export type CyrusSectionName = (typeof CYRUS_SECTIONS)[number];
 
 /** One entry line: `name key=value ...`, with the comment that ends its line, if any. */

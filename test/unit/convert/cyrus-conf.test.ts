@@ -170,6 +170,11 @@ describe('convertCyrusConf', () => {
     expect(r.yaml).toContain('DAEMON:\n  # only with idled\n  #  idled: { cmd: "idled" }\n  {}\n');
   });
 
+  it('quotes entry names YAML would read as numbers, null or booleans', () => {
+    const r = convertCyrusConf('START {\n  123 cmd="a"\n  null cmd="b"\n  true cmd="c"\n}\n', 'names.conf');
+    expect(parse(r.yaml)).toEqual({ START: { '123': { cmd: 'a' }, null: { cmd: 'b' }, true: { cmd: 'c' } } });
+  });
+
   it('reads an unclosed last section to the end of the file, as master does', () => {
     const r = convertCyrusConf('START {\n  recover cmd="ctl_cyrusdb -r"\n', 'open.conf');
     expect(r.problems).toEqual([]);
