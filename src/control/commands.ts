@@ -1,0 +1,128 @@
+// `quiesce status|stop|reload|escalate`: talk to a running instance; each returns the exit code.
+import type { Action } from '../supervisor/phase.js';
+import { sendControlRequest, type ControlFailure } from './client.js';
+import { CONTROL_EXIT } from './exit-codes.js';
+import { progressLine } from './progress-text.js';
+import type { ControlReply, ControlRequest } from './protocol.js';
+import { renderStatus } from './status-table.js';
+
+/** Where a command writes; cli.ts passes print.out / print.err. */
+export interface CommandOutput {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+/** Exit code of a failure to talk to the instance. */
+export function exitCodeOfControlFailure(f: ControlFailure): number {
+  switch (f.reason) {
+    case 'not-running':
+      return CONTROL_EXIT.notRunning;
+    case 'permission':
+      return CONTROL_EXIT.noPermission;
+    case 'protocol':
+      return CONTROL_EXIT.protocol;
+    case 'io':
+      return CONTROL_EXIT.lost;
+    default:
+      return ((x: never) => x)(f);
+  }
+}
+
+/** What an accepted request will do, in words. */
+function describeAction(request: string, phase: string, action: Action): string {
+  switch (action) {
+    case 'begin-shutdown':
+      return 'stopping';
+    case 'interrupt-start':
+      return `interrupting START (phase ${phase})`;
+    case 'escalate':
+      return request === 'stop' ? `already stopping (phase ${phase}): this escalates the stop, like a second signal` : `escalating (phase ${phase})`;
+    case 'abort-commands':
+      return `phase ${phase}: killing the running SHUTDOWN command and skipping the rest`;
+    case 'reload':
+      return 'reloading the config (the instance logs what changed)';
+    case 'reopen-logs':
+      return 'reopening log files';
+    case 'ignore':
+      return `ignored in phase ${phase}`;
+    default:
+      return ((x: never) => x)(action);
+  }
+}
+
+/** Sends a request and hands each reply to `onReply`; maps failures and `error` replies to exit codes. */
+async function exchange(socketPath: string, request: ControlRequest, io: CommandOutput, onReply: (r: ControlReply) => number | undefined): Promise<number> {
+  let code: number | undefined;
+  const sent = await sendControlRequest(socketPath, request, (r) => {
+    if (r.type === 'error') {
+      io.err(`quiesce refused the request: ${r.message}`);
+      code ??= CONTROL_EXIT.protocol;
+      return;
+    }
+    const c = onReply(r);
+    if (c !== undefined) code ??= c;
+  });
+  if (!sent.ok) {
+    io.err(sent.error.message);
+    return exitCodeOfControlFailure(sent.error);
+  }
+  return code ?? CONTROL_EXIT.lost;
+}
+
+/** `quiesce status [--json]`: the running instance's status as a table, or the snapshot as JSON. */
+export function statusCommand(socketPath: string, opts: { readonly json: boolean }, io: CommandOutput): Promise<number> {
+  return exchange(socketPath, { request: 'status' }, io, (r) => {
+    if (r.type !== 'status') return undefined;
+    io.out(opts.json ? JSON.stringify(r.status, null, 2) : renderStatus(r.status));
+    return CONTROL_EXIT.ok;
+  }).then((code) => {
+    if (code === CONTROL_EXIT.lost) io.err(`control socket ${socketPath}: closed without a status reply`);
+    return code;
+  });
+}
+
+/** `quiesce stop [--fast]`: asks for a stop, prints its progress, exits with the instance's own exit code. */
+export async function stopCommand(socketPath: string, opts: { readonly fast: boolean }, io: CommandOutput): Promise<number> {
+  const code = await exchange(socketPath, { request: 'stop', mode: opts.fast ? 'fast' : 'graceful' }, io, (r) => {
+    switch (r.type) {
+      case 'accepted':
+        io.out(`quiesce: ${describeAction(r.request, r.phase, r.action)}`);
+        return r.action === 'ignore' ? CONTROL_EXIT.ignored : undefined;
+      case 'event': {
+        const line = progressLine(r.event);
+        if (line !== undefined) io.out(line);
+        return undefined;
+      }
+      case 'done':
+        io.out(`exit code ${r.exitCode}: ${r.verdict}`);
+        return r.exitCode;
+      case 'status':
+      case 'error':
+        return undefined;
+      default:
+        return ((x: never) => x)(r);
+    }
+  });
+  if (code === CONTROL_EXIT.lost) io.err(`control socket ${socketPath}: the connection closed before quiesce reported its exit code; check its log`);
+  return code;
+}
+
+/** `quiesce reload` / `quiesce escalate`: one event, the same one SIGHUP / a second SIGQUIT would give. */
+export async function signalCommand(socketPath: string, request: 'reload' | 'escalate', io: CommandOutput): Promise<number> {
+  return exchange(socketPath, { request }, io, (r) => {
+    if (r.type !== 'accepted') return undefined;
+    const what = describeAction(r.request, r.phase, r.action);
+    if (r.action === 'ignore') {
+      io.err(`quiesce: ${request} ${what}`);
+      return CONTROL_EXIT.ignored;
+    }
+    io.out(`quiesce: ${what}`);
+    return CONTROL_EXIT.ok;
+  });
+}
+
+/** `quiesce reload`. */
+export const reloadCommand = (socketPath: string, io: CommandOutput): Promise<number> => signalCommand(socketPath, 'reload', io);
+
+/** `quiesce escalate`. */
+export const escalateCommand = (socketPath: string, io: CommandOutput): Promise<number> => signalCommand(socketPath, 'escalate', io);

@@ -1,0 +1,67 @@
+// `quiesce stop` progress: the log events of a shutdown, as the lines an operator watching it needs.
+import type { LogEvent } from '../log.js';
+import { formatDuration, listSome } from './text.js';
+
+/** Children named per `still running` line before `and N more`. */
+const MAX_CHILDREN_SHOWN = 6;
+
+const NEXT_LEVEL: Record<string, string> = { stop: 'SIGTERM', term: 'SIGKILL' };
+
+/** The progress line of a log event, or undefined when a person watching a stop need not see it. */
+export function progressLine(e: LogEvent): string | undefined {
+  switch (e.event) {
+    case 'shutdown.begin':
+      return `${e.mode} shutdown started (${e.trigger})`;
+    case 'shutdown.step':
+      return `step ${e.step}: ${e.detail}`;
+    case 'shutdown.waiting': {
+      const next = e.nextEscalationInMs === null ? '' : `; ${NEXT_LEVEL[e.level] ?? 'next escalation'} in ${formatDuration(e.nextEscalationInMs)}`;
+      return `  still running (${e.count}): ${listSome(e.children, MAX_CHILDREN_SHOWN)}${next}`;
+    }
+    case 'shutdown.escalate':
+      return `escalated to ${e.level} (${e.trigger})`;
+    case 'shutdown.command-begin':
+      return `running SHUTDOWN ${e.entry} (timeout ${formatDuration(e.timeoutMs)})`;
+    case 'shutdown.command-done': {
+      const line = `SHUTDOWN ${e.entry}: ${e.outcome} after ${formatDuration(e.durationMs)}`;
+      return e.ok || e.stderrTail.length === 0 ? line : [line, ...e.stderrTail.map((l) => `  | ${l}`)].join('\n');
+    }
+    case 'shutdown.command-skipped':
+      return `SHUTDOWN ${e.entry}: skipped (${e.reason})`;
+    case 'shutdown.stragglers':
+      return `killed ${e.pids.length} leftover process(es): ${e.pids.join(', ')}`;
+    case 'start.interrupted':
+      return `START ${e.entry} interrupted`;
+    case 'supervisor.error':
+      return `internal error: ${e.message}`;
+    // Per-child and steady-state lines: the `still running` summaries cover them during a stop.
+    case 'child.started':
+    case 'child.spawn-failed':
+    case 'child.output':
+    case 'child.exited':
+    case 'child.signalled':
+    case 'shutdown.done': // the final `done` reply carries the same verdict
+    case 'supervisor.starting':
+    case 'supervisor.running':
+    case 'supervisor.exit':
+    case 'config.invalid':
+    case 'config.reloaded':
+    case 'config.reload-rejected':
+    case 'signal.received':
+    case 'log.reopened':
+    case 'start.begin':
+    case 'start.failed':
+    case 'daemon.restart-scheduled':
+    case 'daemon.given-up':
+    case 'daemon.not-ready':
+    case 'event.skipped':
+    case 'service.worker-lost':
+    case 'service.disabled':
+    case 'service.watcher-lost':
+    case 'service.bind-failed':
+    case 'service.listening':
+      return undefined;
+    default:
+      return ((x: never) => x)(e);
+  }
+}

@@ -1,0 +1,30 @@
+// `quiesce status` for people: the supervisor line, then one row per entry.
+import type { UnitStatus } from '../service/unit.js';
+import type { StatusSnapshot } from '../supervisor/status.js';
+import { formatDuration, formatTable } from './text.js';
+
+/** Pids shown per row before `+N`. */
+const MAX_PIDS_SHOWN = 4;
+
+const dash = (v: number | string | undefined): string => (v === undefined ? '-' : String(v));
+
+function pidsText(pids: readonly number[]): string {
+  if (pids.length === 0) return '-';
+  const shown = pids.slice(0, MAX_PIDS_SHOWN).join(',');
+  return pids.length > MAX_PIDS_SHOWN ? `${shown} +${pids.length - MAX_PIDS_SHOWN}` : shown;
+}
+
+const row = (u: UnitStatus): string[] => [
+  u.name, u.section, u.state, pidsText(u.pids), dash(u.ready), dash(u.busy), String(u.restarts), dash(u.lastExit), dash(u.listen),
+];
+
+/** The status snapshot as a header and a table. */
+export function renderStatus(s: StatusSnapshot): string {
+  const head = [
+    `quiesce ${s.version}, pid ${s.pid}, config ${s.config}`,
+    `phase ${s.phase} for ${formatDuration(s.phaseSinceMs)}, up ${formatDuration(s.uptimeMs)}`,
+  ];
+  if (s.units.length === 0) return `${head.join('\n')}\n\n(no entries)`;
+  const table = formatTable(['ENTRY', 'SECTION', 'STATE', 'PIDS', 'READY', 'BUSY', 'RESTARTS', 'LAST EXIT', 'LISTEN'], s.units.map(row));
+  return `${head.join('\n')}\n\n${table}`;
+}

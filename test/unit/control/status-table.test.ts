@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { renderStatus } from '../../../src/control/status-table.js';
+import { formatDuration } from '../../../src/control/text.js';
+import { snapshot } from './fake-host.js';
+
+describe('renderStatus', () => {
+  it('shows the phase, uptime and one aligned row per entry', () => {
+    expect(renderStatus(snapshot('running'))).toBe(
+      [
+        'quiesce 0.1.0, pid 4242, config /etc/quiesce/cyrus.yaml',
+        'phase running for 1m05s, up 1h02m',
+        '',
+        'ENTRY       SECTION   STATE    PIDS                READY  BUSY  RESTARTS  LAST EXIT    LISTEN',
+        'imap        SERVICES  running  101,102,103,104 +1  3      2     7         exit code 0  0.0.0.0:143',
+        'syncclient  DAEMON    running  201                 -      -     0         -            -',
+      ].join('\n'),
+    );
+  });
+
+  it('says so when there are no entries', () => {
+    expect(renderStatus({ ...snapshot(), units: [] })).toContain('(no entries)');
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [850, '850ms'],
+    [12_400, '12s'],
+    [185_000, '3m05s'],
+    [7_620_000, '2h07m'],
+    [273_600_000, '3d04h'],
+  ])('%d ms -> %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+});
