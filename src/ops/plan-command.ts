@@ -1,0 +1,60 @@
+// `quiesce plan [--stop-budget 90s] [--unit FILE] [--fast]`: print the stop plan; exit 1 when it overruns a limit.
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../config/types.js';
+import { checkStopPlan, computeStopPlan, type StopLimit } from './plan.js';
+import { renderStopPlan } from './plan-text.js';
+import { stopTimeoutOfUnit } from './systemd-unit.js';
+import { parseTimespan } from './timespan.js';
+
+/** Exit codes of `quiesce plan`. */
+export const PLAN_EXIT = {
+  /** The worst case fits every limit given. */
+  fits: 0,
+  /** The worst case exceeds at least one limit. */
+  overrun: 1,
+  /** --stop-budget is not a time span (EX_USAGE). */
+  usage: 64,
+  /** The unit file cannot be read or parsed (EX_NOINPUT). */
+  noInput: 66,
+} as const;
+
+/** Options of `quiesce plan`. */
+export interface PlanOptions {
+  /** `90s`, `4min`: the time the stop must fit in. */
+  readonly stopBudget: string | undefined;
+  /** A systemd unit file whose TimeoutStopSec= the stop must fit in. */
+  readonly unitFile: string | undefined;
+  readonly fast: boolean;
+}
+
+/** Prints the plan of `config`; the exit code says whether it fits. */
+export async function planCommand(config: Config, opts: PlanOptions, io: { out: (t: string) => void; err: (t: string) => void }): Promise<number> {
+  const limits: StopLimit[] = [];
+  if (opts.stopBudget !== undefined) {
+    const span = parseTimespan(opts.stopBudget);
+    if (!span.ok) {
+      io.err(`--stop-budget: ${span.error}`);
+      return PLAN_EXIT.usage;
+    }
+    limits.push({ name: `--stop-budget ${opts.stopBudget}`, limit: span.value });
+  }
+  if (opts.unitFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(opts.unitFile, 'utf8');
+    } catch (e) {
+      io.err(`cannot read unit file ${opts.unitFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      return PLAN_EXIT.noInput;
+    }
+    const t = stopTimeoutOfUnit(text);
+    if (!t.ok) {
+      io.err(`${opts.unitFile}: ${t.error}`);
+      return PLAN_EXIT.noInput;
+    }
+    limits.push({ name: `${t.value.source} in ${opts.unitFile}`, limit: t.value.timeout });
+  }
+  const plan = computeStopPlan(config, opts.fast ? 'fast' : 'graceful');
+  const overruns = checkStopPlan(plan, limits);
+  io.out(renderStopPlan(plan, overruns));
+  return overruns.length > 0 ? PLAN_EXIT.overrun : PLAN_EXIT.fits;
+}
