@@ -1,0 +1,102 @@
+// Prometheus metrics of a running quiesce: read from the status snapshot at scrape time and counted from log events.
+//
+// Metrics (README "Metrics"; names are an interface, like log event names):
+//
+//   quiesce_phase{phase}                                  gauge    1 for the current phase, 0 for the others
+//   quiesce_uptime_seconds                                gauge    since the supervisor started
+//   quiesce_unit_processes{entry,section}                 gauge    live processes of each entry
+//   quiesce_service_workers{service,state}                gauge    state="ready" (idle, accepting) or "busy" (serving a client)
+//   quiesce_child_starts_total{entry,section}             counter  processes started (forks)
+//   quiesce_child_exits_total{entry,section,expected}     counter  processes exited; expected="false" = crash or unplanned
+//   quiesce_service_workers_lost_total{service}           counter  workers that exited while the service was running
+//   quiesce_service_disabled_total{service}               counter  services disabled by the ready-fail rule
+//   quiesce_daemon_restarts_total{daemon}                 counter  DAEMON restarts scheduled after a failure
+//   quiesce_config_reloads_total{result}                  counter  result="applied" or "rejected"
+//   quiesce_shutdown_escalations_total{level}             counter  shutdown escalations (stop->term->kill), by level reached
+//   quiesce_shutdown_commands_total{entry,result}         counter  SHUTDOWN commands run, result="ok" or "failed"
+//   quiesce_shutdown_duration_seconds                     gauge    duration of the finished shutdown (absent before)
+//   quiesce_shutdown_exit_code                            gauge    exit code the shutdown decided (absent before)
+//
+// A private Registry, never prom-client's global one, so nothing else in the process leaks in.
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { LogEvent } from '../log.js';
+import { TRANSITIONS, type PhaseKind } from '../supervisor/phase.js';
+import type { StatusSnapshot } from '../supervisor/status.js';
+
+const PHASES = Object.keys(TRANSITIONS) as PhaseKind[];
+
+/** The metrics of one supervisor; feed `observe` every log event. */
+export class QuiesceMetrics {
+  readonly registry = new Registry();
+  readonly #childStarts: Counter<'entry' | 'section'>;
+  readonly #childExits: Counter<'entry' | 'section' | 'expected'>;
+  readonly #workersLost: Counter<'service'>;
+  readonly #disabled: Counter<'service'>;
+  readonly #daemonRestarts: Counter<'daemon'>;
+  readonly #reloads: Counter<'result'>;
+  readonly #escalations: Counter<'level'>;
+  readonly #commands: Counter<'entry' | 'result'>;
+  readonly #shutdownSeconds: Gauge;
+  readonly #shutdownExitCode: Gauge;
+
+  constructor(status: () => StatusSnapshot) {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'quiesce_phase', help: 'Current supervisor phase (1) among all phases (0).', labelNames: ['phase'], registers,
+      collect() {
+        const now = status().phase;
+        for (const p of PHASES) this.set({ phase: p }, p === now ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'quiesce_uptime_seconds', help: 'Seconds since the supervisor started.', registers,
+      collect() {
+        this.set(status().uptimeMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'quiesce_unit_processes', help: 'Live processes of each entry.', labelNames: ['entry', 'section'], registers,
+      collect() {
+        this.reset(); // entries removed by a reload disappear
+        for (const u of status().units) this.set({ entry: u.name, section: u.section }, u.pids.length);
+      },
+    });
+    new Gauge({
+      name: 'quiesce_service_workers', help: 'Workers of each listening service: ready (idle) or busy (serving).', labelNames: ['service', 'state'], registers,
+      collect() {
+        this.reset();
+        for (const u of status().units) {
+          if (u.ready !== undefined) this.set({ service: u.name, state: 'ready' }, u.ready);
+          if (u.busy !== undefined) this.set({ service: u.name, state: 'busy' }, u.busy);
+        }
+      },
+    });
+    this.#childStarts = new Counter({ name: 'quiesce_child_starts_total', help: 'Processes started (forks).', labelNames: ['entry', 'section'], registers });
+    this.#childExits = new Counter({ name: 'quiesce_child_exits_total', help: 'Processes exited; expected="false" means a crash or an unplanned exit.', labelNames: ['entry', 'section', 'expected'], registers });
+    this.#workersLost = new Counter({ name: 'quiesce_service_workers_lost_total', help: 'Service workers that exited while the service was running.', labelNames: ['service'], registers });
+    this.#disabled = new Counter({ name: 'quiesce_service_disabled_total', help: 'Services disabled by the ready-fail rule.', labelNames: ['service'], registers });
+    this.#daemonRestarts = new Counter({ name: 'quiesce_daemon_restarts_total', help: 'DAEMON restarts scheduled after a failure.', labelNames: ['daemon'], registers });
+    this.#reloads = new Counter({ name: 'quiesce_config_reloads_total', help: 'Config reloads, applied or rejected.', labelNames: ['result'], registers });
+    this.#escalations = new Counter({ name: 'quiesce_shutdown_escalations_total', help: 'Shutdown escalations, by the level reached.', labelNames: ['level'], registers });
+    this.#commands = new Counter({ name: 'quiesce_shutdown_commands_total', help: 'SHUTDOWN commands run, by result.', labelNames: ['entry', 'result'], registers });
+    this.#shutdownSeconds = new Gauge({ name: 'quiesce_shutdown_duration_seconds', help: 'Duration of the finished shutdown.', registers });
+    this.#shutdownExitCode = new Gauge({ name: 'quiesce_shutdown_exit_code', help: 'Exit code decided by the finished shutdown.', registers });
+  }
+
+  /** Counts what `e` reports; ignores events no metric is about. */
+  observe(e: LogEvent): void {
+    if (e.event === 'child.started') this.#childStarts.inc({ entry: e.entry, section: e.section });
+    else if (e.event === 'child.exited') this.#childExits.inc({ entry: e.entry, section: e.section, expected: String(e.expected) });
+    else if (e.event === 'service.worker-lost') this.#workersLost.inc({ service: e.entry });
+    else if (e.event === 'service.disabled') this.#disabled.inc({ service: e.entry });
+    else if (e.event === 'daemon.restart-scheduled') this.#daemonRestarts.inc({ daemon: e.entry });
+    else if (e.event === 'config.reloaded') this.#reloads.inc({ result: 'applied' });
+    else if (e.event === 'config.reload-rejected') this.#reloads.inc({ result: 'rejected' });
+    else if (e.event === 'shutdown.escalate') this.#escalations.inc({ level: e.level });
+    else if (e.event === 'shutdown.command-done') this.#commands.inc({ entry: e.entry, result: e.ok ? 'ok' : 'failed' });
+    else if (e.event === 'shutdown.done') {
+      this.#shutdownSeconds.set(e.durationMs / 1000);
+      this.#shutdownExitCode.set(e.exitCode);
+    }
+  }
+}
