@@ -1,0 +1,81 @@
+// Processes left behind by a previous quiesce that died without stopping them.
+//
+// Every child carries QUIESCE_TAG=<supervisor pid>.<supervisor start, epoch ms>.<n> (see
+// src/child/kill-tree.ts). A tagged process whose supervisor is no longer alive is a leftover. A pid
+// alone could have been reused, so the supervisor counts as alive only if a process with that pid
+// exists and started no later than the tag's start time (the tag is taken after the process started).
+import { readdirSync, readFileSync } from 'node:fs';
+import { TAG_VARIABLE } from '../child/kill-tree.js';
+
+/** Tolerances of the start-time comparison. */
+export const LEFTOVER_DEFAULTS = {
+  /** /proc/stat's btime has one-second resolution, process start times 10 ms ticks. */
+  startSlackMs: 1_000,
+  /** USER_HZ: the unit of /proc/<pid>/stat starttime; 100 on every Linux architecture Node supports. */
+  clockTicksPerSecond: 100,
+} as const;
+
+/** One leftover process. */
+export interface Leftover {
+  readonly pid: number;
+  readonly tag: string;
+  readonly supervisorPid: number;
+  /** Epoch ms the dead supervisor started. */
+  readonly supervisorStartedMs: number;
+  /** Its command line, NULs as spaces. */
+  readonly cmdline: string;
+}
+
+const read = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return undefined;
+  }
+};
+
+const bootTimeMs = (): number | undefined => {
+  const m = /^btime (\d+)$/m.exec(read('/proc/stat') ?? '');
+  return m === null ? undefined : Number(m[1]) * 1000;
+};
+
+/** Epoch ms `pid` started, or undefined when it is gone or a zombie. */
+export function processStartMs(pid: number, bootMs: number | undefined = bootTimeMs()): number | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  if (stat === undefined || bootMs === undefined) return undefined;
+  // pid (comm) state ppid ... field 22 = starttime; comm may contain spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z') return undefined;
+  const ticks = Number(fields[19]);
+  return Number.isFinite(ticks) ? bootMs + (ticks * 1000) / LEFTOVER_DEFAULTS.clockTicksPerSecond : undefined;
+}
+
+/** True when the supervisor that handed out a tag is still running. */
+export function isSupervisorAlive(pid: number, startedMs: number, bootMs: number | undefined = bootTimeMs()): boolean {
+  const started = processStartMs(pid, bootMs);
+  return started !== undefined && started <= startedMs + LEFTOVER_DEFAULTS.startSlackMs;
+}
+
+/** `<pid>.<startMs>.<n>` -> its parts. */
+export function parseTag(tag: string): { supervisorPid: number; supervisorStartedMs: number } | undefined {
+  const m = /^(\d+)\.(\d+)\./.exec(tag);
+  return m === null ? undefined : { supervisorPid: Number(m[1]), supervisorStartedMs: Number(m[2]) };
+}
+
+/** Every tagged process (other than this one) whose supervisor is gone. */
+export function findLeftovers(): Leftover[] {
+  const bootMs = bootTimeMs();
+  const prefix = `${TAG_VARIABLE}=`;
+  const found: Leftover[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const environ = read(`/proc/${pid}/environ`);
+    const tag = environ?.split('\0').find((v) => v.startsWith(prefix))?.slice(prefix.length);
+    const parsed = tag === undefined ? undefined : parseTag(tag);
+    if (tag === undefined || parsed === undefined) continue;
+    if (isSupervisorAlive(parsed.supervisorPid, parsed.supervisorStartedMs, bootMs)) continue;
+    found.push({ pid, tag, ...parsed, cmdline: (read(`/proc/${pid}/cmdline`) ?? '').split('\0').filter((s) => s !== '').join(' ') });
+  }
+  return found;
+}

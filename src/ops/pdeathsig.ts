@@ -1,0 +1,44 @@
+// Children that die with quiesce: wrap a child's argv in `setpriv --pdeathsig SIG --`.
+//
+// When quiesce is SIGKILLed (OOM killer, a crash, `kill -9`), its children are reparented and
+// keep running: they hold the listening ports, the Cyrus locks and the sync log, and the next
+// quiesce cannot start cleanly. PR_SET_PDEATHSIG makes the kernel signal a process when its parent
+// dies; Node cannot call prctl, setpriv (util-linux, Essential on Debian) can, just before exec.
+// The setting survives execve (not of set-uid binaries) and setpriv applies it after any uid change.
+//
+// SIGTERM rather than SIGKILL: the parent is already gone, so a replication-safe stop is no longer
+// possible, but Cyrus programs treat SIGTERM as "exit now, cleanly": they close their databases and
+// mailboxes instead of leaving crash recovery to the next start. A child that ignores SIGTERM
+// survives; findLeftovers() reports it at the next start. Pass SIGKILL where certainty matters more.
+//
+// Limits: only the direct child gets the signal (its own children are reparented as usual), and
+// the kernel sends it when the *thread* that forked the child exits; libuv forks from the main thread.
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/** Defaults of the parent-death signal. */
+export const PDEATHSIG_DEFAULTS = {
+  signal: 'SIGTERM' as NodeJS.Signals,
+  command: 'setpriv',
+} as const;
+
+/** The absolute path of `name` in `PATH`, if it is there and executable. */
+export function findExecutable(name: string, path: string | undefined): string | undefined {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+/** `argv` prefixed with `<setpriv> --pdeathsig <signal> --`; unchanged when setpriv is unavailable (undefined). */
+export function withPdeathsig(argv: readonly string[], setpriv: string | undefined, signal: NodeJS.Signals = PDEATHSIG_DEFAULTS.signal): readonly string[] {
+  if (setpriv === undefined || argv.length === 0) return argv;
+  return [setpriv, '--pdeathsig', signal, '--', ...argv];
+}
