@@ -1,0 +1,17 @@
+// How a config value is quoted in a diagnostic: "got `-1`", "got a list".
+
+/** The value as a message shows it after "got". */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'an empty value';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (v === '') return 'an empty string';
+  if (typeof v === 'string') return `\`${v}\``;
+  return `\`${JSON.stringify(v) ?? typeof v}\``;
+}
+
+/** The one template of a type problem: "expected X, got `Y`". */
+export function expected(what: string, v: unknown): string {
+  return `expected ${what}, got ${describeValue(v)}`;
+}

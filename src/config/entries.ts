@@ -1,0 +1,113 @@
+// One entry as written -> its typed entry: defaults from SUPERVISOR, argv, paths, cross-key rules.
+import { resolve } from 'node:path';
+import { err, ok, unreachable, type Diagnostic, type Result } from '../errors.js';
+import { resolveArgv } from './executable.js';
+import { splitCommand } from './fields.js';
+import type { Locator } from './locate.js';
+import type { RawCommand, RawEntry } from './schema.js';
+import { DEFAULTS, type CommandSpec, type Entry, type Schedule, type Section, type SupervisorSettings } from './types.js';
+
+/** What building an entry needs besides the entry itself. */
+export interface EntryContext {
+  readonly settings: SupervisorSettings;
+  /** The config file's directory: relative `cwd` and socket paths are resolved against it. */
+  readonly baseDir: string;
+  readonly where: Locator;
+  /** Report a program that cannot be found (false: `quiesce check` on a machine without Cyrus). */
+  readonly checkExecutables: boolean;
+  readonly pathEnv: string | undefined;
+}
+
+type Built<E> = Result<E, Diagnostic[]>;
+
+/** Builds the typed entry `name` of `section`, or every problem found in it. */
+export function buildEntry(section: Section, name: string, raw: RawEntry<Section>, ctx: EntryContext): Built<Entry> {
+  const spec = commandSpec(section, name, raw, ctx);
+  const at = (key: string, message: string): Built<never> => err([ctx.where.atValue([section, name, key], message)]);
+  switch (section) {
+    case 'START':
+    case 'SHUTDOWN': {
+      const r = raw as RawEntry<'START' | 'SHUTDOWN'>;
+      const fallback = section === 'START' ? ctx.settings.startTimeoutMs : ctx.settings.shutdownTimeoutMs;
+      return both(spec, ok(r.timeout ?? fallback), (s, timeoutMs) => ({ ...s, section, timeoutMs }));
+    }
+    case 'SERVICES': {
+      const r = raw as RawEntry<'SERVICES'>;
+      const prefork = r.prefork ?? DEFAULTS.prefork;
+      const maxchild = r.maxchild ?? DEFAULTS.maxchild;
+      const limits = maxchild !== -1 && prefork > maxchild ? at('prefork', `expected at most maxchild (${maxchild}), got \`${prefork}\``) : ok(null);
+      const listen = r.listen?.address;
+      return both(spec, limits, (s) => ({
+        ...s,
+        section,
+        listenSpec: r.listen?.spec,
+        listen: listen?.kind === 'unix' ? { kind: 'unix', path: resolve(ctx.baseDir, listen.path) } : listen,
+        proto: r.proto ?? 'tcp',
+        prefork,
+        maxchild,
+        maxforkrate: r.maxforkrate ?? DEFAULTS.maxforkrate,
+        babysit: r.babysit ?? false,
+        maxfds: r.maxfds ?? DEFAULTS.maxfds,
+      }));
+    }
+    case 'EVENTS': {
+      const r = raw as RawEntry<'EVENTS'>;
+      return both(spec, schedule(r, (message) => ctx.where.atValue([section, name, ...(r.at === undefined ? [] : ['at'])], message)), (s, sch) => ({
+        ...s,
+        section,
+        schedule: sch,
+      }));
+    }
+    case 'DAEMON': {
+      const r = raw as RawEntry<'DAEMON'>;
+      return both(spec, ok(null), (s) => ({ ...s, section, wait: r.wait ?? false, waitTimeoutMs: r.wait_timeout ?? DEFAULTS.waitTimeoutMs }));
+    }
+    default:
+      return unreachable(section);
+  }
+}
+
+/** Exactly one of `period` and `at`; both point at `at`, neither at the entry. */
+function schedule(r: RawEntry<'EVENTS'>, problem: (message: string) => Diagnostic): Built<Schedule> {
+  if (r.period !== undefined && r.at !== undefined) return err([problem('expected exactly one of `period` or `at`, got both')]);
+  if (r.period !== undefined) return ok({ kind: 'period', periodMs: r.period });
+  if (r.at !== undefined) return ok({ kind: 'at', ...r.at });
+  return err([problem('expected exactly one of `period` or `at`, got neither')]);
+}
+
+/** Combines two partial results, keeping the problems of both. */
+function both<A, B, C>(a: Built<A>, b: Built<B>, combine: (a: A, b: B) => C): Built<C> {
+  if (a.ok && b.ok) return ok(combine(a.value, b.value));
+  return err([...(a.ok ? [] : a.error), ...(b.ok ? [] : b.error)]);
+}
+
+/** The problems of the keys every section shares: `cmd` cannot be split or its program is not found. */
+export function commandProblems(section: Section, name: string, raw: RawCommand, ctx: EntryContext): Diagnostic[] {
+  const spec = commandSpec(section, name, raw, ctx);
+  return spec.ok ? [] : spec.error;
+}
+
+/** The part every section shares; `shell: true` runs `cmd` through /bin/sh and skips the lookup. */
+function commandSpec(section: Section, name: string, raw: RawCommand, ctx: EntryContext): Built<CommandSpec> {
+  const shell = raw.shell ?? false;
+  const argv = shell ? ok(['/bin/sh', '-c', raw.cmd]) : programArgv(raw.cmd, ctx);
+  if (!argv.ok) return err([ctx.where.atValue([section, name, 'cmd'], argv.error)]);
+  return ok({
+    name,
+    section,
+    cmd: raw.cmd,
+    argv: argv.value,
+    shell,
+    env: raw.env ?? {},
+    cwd: raw.cwd === undefined ? undefined : resolve(ctx.baseDir, raw.cwd),
+    stopSignal: raw.stop_signal ?? DEFAULTS.stopSignal,
+    quitTimeoutMs: raw.quit_timeout ?? ctx.settings.quitTimeoutMs,
+    termTimeoutMs: raw.term_timeout ?? ctx.settings.termTimeoutMs,
+    line: ctx.where.lineOfKey([section, name]),
+  });
+}
+
+function programArgv(cmd: string, ctx: EntryContext): Result<string[], string> {
+  const words = splitCommand(cmd);
+  return words.ok ? resolveArgv(words.value, ctx.settings, ctx.pathEnv, ctx.checkExecutables) : words;
+}

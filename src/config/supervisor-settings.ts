@@ -1,0 +1,47 @@
+// SUPERVISOR as written -> SupervisorSettings: every absent key takes its DEFAULTS value.
+import { basename, extname, resolve } from 'node:path';
+import type { Diagnostic } from '../errors.js';
+import { checkLeniently } from './check.js';
+import type { Locator } from './locate.js';
+import { supervisorSchema, type RawSupervisor } from './schema.js';
+import { DEFAULTS, type SupervisorSettings } from './types.js';
+
+/** SUPERVISOR as read: its valid keys, the problems of the others, and whether bin_dir is usable. */
+export interface ReadSupervisor {
+  readonly raw: RawSupervisor;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly binDirOk: boolean;
+}
+
+/** Checks SUPERVISOR; a broken key takes its default so the entries can still be checked. */
+export function readSupervisor(value: unknown, where: Locator): ReadSupervisor {
+  const checked = checkLeniently(supervisorSchema, value ?? {}, ['SUPERVISOR'], where);
+  return { raw: checked.valid ?? {}, diagnostics: checked.diagnostics, binDirOk: checked.valid !== undefined && !checked.broken.has('bin_dir') };
+}
+
+/**
+ * Fills defaults and resolves relative paths against `baseDir`, the config file's directory.
+ * The default pidfile is named after the config file, so two instances never share one.
+ */
+export function supervisorSettings(raw: RawSupervisor, configFile: string, baseDir: string): SupervisorSettings {
+  const path = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(baseDir, p));
+  const defaultPidfile = `${DEFAULTS.pidDir}/${basename(configFile, extname(configFile))}.pid`;
+  return {
+    pidfile: path(raw.pidfile) ?? defaultPidfile,
+    logFile: path(raw.log_file),
+    quitTimeoutMs: raw.quit_timeout ?? DEFAULTS.quitTimeoutMs,
+    termTimeoutMs: raw.term_timeout ?? DEFAULTS.termTimeoutMs,
+    shutdownTimeoutMs: raw.shutdown_timeout ?? DEFAULTS.shutdownTimeoutMs,
+    startTimeoutMs: raw.start_timeout ?? DEFAULTS.startTimeoutMs,
+    progressIntervalMs: raw.progress_interval ?? DEFAULTS.progressIntervalMs,
+    restartDelayMs: raw.restart_delay ?? DEFAULTS.restartDelayMs,
+    restartMaxDelayMs: raw.restart_max_delay ?? DEFAULTS.restartMaxDelayMs,
+    restartResetAfterMs: raw.restart_reset_after ?? DEFAULTS.restartResetAfterMs,
+    restartGiveUpCount: raw.restart_give_up ?? DEFAULTS.restartGiveUpCount,
+    binDir: path(raw.bin_dir) ?? DEFAULTS.binDir,
+    cyrusConfig: path(raw.cyrus_config),
+    listenBacklog: raw.listen_backlog ?? DEFAULTS.listenBacklog,
+    readyFailLimit: raw.ready_fail_limit ?? DEFAULTS.readyFailLimit,
+    readyFailIntervalMs: raw.ready_fail_interval ?? DEFAULTS.readyFailIntervalMs,
+  };
+}
