@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // commander: argv -> options -> load config -> run -> exit code. The only file that reads argv or exits.
 import { earlySignals } from './first.js';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { findTagged, signalPid } from './child/kill-tree.js';
 import { realClock } from './clock.js';
+import { convertCyrusConf } from './convert/cyrus-conf.js';
 import { loadConfigFile } from './config/load.js';
 import { EXIT, formatDiagnostic, type ExitCode } from './errors.js';
 import { createLog, print, type Log } from './log.js';
@@ -32,6 +34,22 @@ function check(file: string): ExitCode {
   const counts = `${c.start.length} START, ${c.services.length} SERVICES, ${c.events.length} EVENTS, ${c.daemons.length} DAEMON, ${c.shutdown.length} SHUTDOWN`;
   print.out(`${file}: valid (${counts})`);
   return EXIT.clean;
+}
+
+/** `quiesce convert`: cyrus.conf -> quiesce YAML on stdout; problems (unknown keys, ...) on stderr. */
+function convert(file: string): ExitCode {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    print.err(`${file}:1:1: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    return EXIT.configInvalid;
+  }
+  const result = convertCyrusConf(text, file);
+  print.out(result.yaml);
+  for (const d of result.problems) print.err(formatDiagnostic(d));
+  if (result.problems.length > 0) print.err(`${file}: ${result.problems.length} problem(s); the YAML above leaves those parts out`);
+  return result.problems.length > 0 ? EXIT.configInvalid : EXIT.clean;
 }
 
 /** `quiesce run`: supervise until a shutdown completes; the exit code says whether failover is safe. */
@@ -105,8 +123,13 @@ function program(exit: (code: ExitCode) => void): Command {
     .description('validate a config and print every problem as FILE:LINE:COL: KEY.PATH: message')
     .requiredOption('-c, --config <file>', 'config file (YAML)')
     .action((o: { config: string }) => exit(check(o.config)));
+  p.command('convert')
+    .description('print the quiesce YAML equivalent of a Cyrus cyrus.conf (problems go to stderr, exit 78 if any)')
+    .argument('<cyrus.conf>', 'the cyrus.conf to convert')
+    .action((file: string) => exit(convert(file)));
   p.addHelpText('after', `
 Examples:
+  quiesce convert /etc/cyrus.conf > /etc/quiesce/cyrus.yaml   switch from Cyrus master
   quiesce check -c /etc/quiesce/cyrus.yaml     validate (exit 0, or 78 with every problem listed)
   quiesce run -c /etc/quiesce/cyrus.yaml       supervise in the foreground
   kill -QUIT $(cat /run/quiesce/cyrus.pid)     graceful stop: exit 0 = safe to fail over

@@ -34,9 +34,13 @@ export type LogEvent =
   | { event: 'start.interrupted'; entry: string }
   | { event: 'daemon.restart-scheduled'; entry: string; delayMs: number; failures: number }
   | { event: 'daemon.given-up'; entry: string; failures: number }
+  | { event: 'daemon.not-ready'; entry: string; reason: string }
   | { event: 'event.skipped'; entry: string; runningPid: number }
   | { event: 'service.worker-lost'; entry: string; pid: number; replacing: boolean }
   | { event: 'service.disabled'; entry: string; reason: string }
+  | { event: 'service.watcher-lost'; entry: string; reason: string }
+  | { event: 'service.bind-failed'; entry: string; message: string }
+  | { event: 'service.listening'; entry: string; address: string; backlog: number }
   | { event: 'shutdown.begin'; mode: 'graceful' | 'fast'; trigger: string }
   | { event: 'shutdown.step'; step: string; detail: string }
   | { event: 'shutdown.waiting'; step: string; count: number; children: readonly string[]; level: string; nextEscalationInMs: number | null }
@@ -70,9 +74,13 @@ const LEVEL: Record<LogEventName, Level> = {
   'start.interrupted': 'warn',
   'daemon.restart-scheduled': 'warn',
   'daemon.given-up': 'error',
+  'daemon.not-ready': 'error',
   'event.skipped': 'warn',
   'service.worker-lost': 'warn',
   'service.disabled': 'error',
+  'service.watcher-lost': 'error',
+  'service.bind-failed': 'error',
+  'service.listening': 'info',
   'shutdown.begin': 'info',
   'shutdown.step': 'info',
   'shutdown.waiting': 'info',
@@ -125,12 +133,20 @@ function describe(e: LogEvent): string {
       return `DAEMON ${e.entry}: restarting in ${e.delayMs} ms (${e.failures} quick failure(s) in a row)`;
     case 'daemon.given-up':
       return `DAEMON ${e.entry}: giving up after ${e.failures} quick failures in a row; SIGHUP to retry`;
+    case 'daemon.not-ready':
+      return `DAEMON ${e.entry} (wait: true) ${e.reason}; not starting anything else`;
     case 'event.skipped':
       return `EVENT ${e.entry}: previous run ${e.entry}[${e.runningPid}] still running, skipping this run`;
     case 'service.worker-lost':
       return `SERVICE ${e.entry}: worker ${e.pid} exited${e.replacing ? ', starting a replacement' : ''}`;
     case 'service.disabled':
       return `SERVICE ${e.entry} DISABLED until the next reload (SIGHUP): ${e.reason}`;
+    case 'service.watcher-lost':
+      return `SERVICE ${e.entry}: the on-demand watcher stopped (${e.reason}); only prefork workers will serve`;
+    case 'service.bind-failed':
+      return e.message;
+    case 'service.listening':
+      return `SERVICE ${e.entry} listening on ${e.address} (backlog ${e.backlog})`;
     case 'shutdown.begin':
       return `${e.mode} shutdown begins (${e.trigger})`;
     case 'shutdown.step':

@@ -110,6 +110,11 @@ export class Child {
     return `${this.spec.name}[${this.#state.pid ?? '-'}]`;
   }
 
+  /** Sends `signal` to the child's process group without changing its state (SIGHUP: recycle). */
+  notify(signal: NodeJS.Signals): void {
+    if (this.#state.kind !== 'exited' && this.#state.pid !== undefined) signalGroup(this.#state.pid, signal);
+  }
+
   /** Sends `signal` to the child's group and to every tagged process that left it; returns how many of those there were. */
   signal(signal: NodeJS.Signals, step: StopStep): number {
     const state = this.#state;

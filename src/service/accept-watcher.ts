@@ -66,6 +66,11 @@ export class AcceptWatcher {
     this.#opts = opts;
   }
 
+  /** Where the watcher is: `reported` means a client was reported and it waits for rearm(). */
+  get state(): WatcherState['kind'] {
+    return this.#state.kind;
+  }
+
   /** The helper's pid while it runs. */
   get pid(): number | undefined {
     return this.#state.kind === 'armed' || this.#state.kind === 'reported' ? this.#state.helper.pid : undefined;

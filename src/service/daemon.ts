@@ -3,12 +3,18 @@
 //   idle ──start──▶ running ──exit──▶ backoff ──delay──▶ running
 //                     │                  └──too many quick failures──▶ given-up
 //                     └──stop (from any state)──▶ stopping ──all gone──▶ stopped
+import type { Socket } from 'node:net';
 import { Child } from '../child/child.js';
+import { describeExit } from '../child/exit.js';
+import { err, ok, type Result } from '../errors.js';
 import type { StopLevel } from '../child/stop-level.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { DaemonEntry } from '../config/types.js';
 import { decideRestart } from './restart-policy.js';
-import { stopPlanOf, type Unit, type UnitDeps } from './unit.js';
+import { lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
+
+/** What a `wait: true` daemon writes on fd 3 once it is ready (Cyrus master's waitdaemon protocol). */
+export const WAIT_READY = 'ok\r\n';
 
 type DaemonState =
   | { readonly kind: 'idle' }
@@ -23,6 +29,9 @@ export class Daemon implements Unit {
   readonly section = 'DAEMON' as const;
   entry: DaemonEntry;
   #state: DaemonState = { kind: 'idle' };
+  /** How many processes this daemon started, and the latest. */
+  #launches = 0;
+  #last: Child | undefined;
   readonly #deps: UnitDeps;
 
   constructor(entry: DaemonEntry, deps: UnitDeps) {
@@ -45,6 +54,15 @@ export class Daemon implements Unit {
 
   liveChildren(): readonly Child[] {
     return this.#state.kind === 'running' ? [this.#state.child] : [];
+  }
+
+  describe(): UnitStatus {
+    const s = this.#state;
+    const state = s.kind === 'backoff' ? `backoff (restart in ${Math.max(0, s.restartAt - this.#deps.clock.now())} ms)` : s.kind === 'given-up' ? `given up after ${s.failures} failures` : s.kind;
+    return {
+      name: this.name, section: this.section, state, pids: this.liveChildren().map((c) => c.pid ?? -1),
+      ready: undefined, busy: undefined, restarts: Math.max(0, this.#launches - 1), lastExit: lastExitOf(this.#last), listen: undefined,
+    };
   }
 
   stop(level: StopLevel): Promise<readonly StopOutcome[]> {
@@ -73,10 +91,42 @@ export class Daemon implements Unit {
     }
   }
 
-  #launch(failures: number): void {
-    const child = Child.spawn(this.entry, { tag: this.#deps.nextTag(), env: { CYRUS_ISDAEMON: '1', CYRUS_SERVICE: this.entry.name, CYRUS_ID: '0' } }, this.#deps);
+  /**
+   * `wait: true`: starts the daemon with a pipe on fd 3 and resolves once it wrote `ok\r\n` there
+   * (Cyrus "waitdaemon"), or with an error after wait_timeout, on EOF, or on anything else.
+   */
+  startAndWait(): Promise<Result<void, string>> {
+    if (this.#state.kind !== 'idle') return Promise.resolve(ok(undefined));
+    const child = this.#launch(0, ['pipe']);
+    const channel = child.process.stdio[3] as Socket | null | undefined;
+    return new Promise((resolve) => {
+      const cancel = new AbortController();
+      let got = '';
+      const finish = (r: Result<void, string>): void => {
+        cancel.abort();
+        channel?.removeAllListeners('data');
+        channel?.destroy();
+        resolve(r);
+      };
+      channel?.on('data', (chunk: Buffer) => {
+        got += chunk.toString('latin1');
+        if (got === WAIT_READY) finish(ok(undefined));
+        else if (!WAIT_READY.startsWith(got)) finish(err(`wrote ${JSON.stringify(got)} on fd 3 instead of "ok\\r\\n"`));
+      });
+      void child.exited.then((e) => finish(err(`exited (${describeExit(e)}) before writing "ok\\r\\n" on fd 3`)));
+      void this.#deps.clock.sleep(this.entry.waitTimeoutMs, cancel.signal).then(() => {
+        if (!cancel.signal.aborted) finish(err(`did not write "ok\\r\\n" on fd 3 within ${this.entry.waitTimeoutMs} ms`));
+      });
+    });
+  }
+
+  #launch(failures: number, extraFds?: readonly 'pipe'[]): Child {
+    const child = Child.spawn(this.entry, { tag: this.#deps.nextTag(), env: { CYRUS_ISDAEMON: '1', CYRUS_SERVICE: this.entry.name, CYRUS_ID: '0' }, extraFds }, this.#deps);
     this.#state = { kind: 'running', child, failures };
+    this.#launches += 1;
+    this.#last = child;
     void child.exited.then(() => this.#onExit(child));
+    return child;
   }
 
   #onExit(child: Child): void {

@@ -7,7 +7,7 @@ import type { StopLevel } from '../child/stop-level.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { EventEntry } from '../config/types.js';
 import { firstRun, nextRun } from './schedule.js';
-import { stopPlanOf, type Unit, type UnitDeps } from './unit.js';
+import { lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
 
 type EventState =
   | { readonly kind: 'idle' }
@@ -22,6 +22,7 @@ export class ScheduledEvent implements Unit {
   #state: EventState = { kind: 'idle' };
   /** The latest run, alive or not. */
   #last: Child | undefined;
+  #runs = 0;
   readonly #deps: UnitDeps;
 
   constructor(entry: EventEntry, deps: UnitDeps) {
@@ -44,6 +45,15 @@ export class ScheduledEvent implements Unit {
 
   liveChildren(): readonly Child[] {
     return this.#last !== undefined && this.#last.state.kind !== 'exited' ? [this.#last] : [];
+  }
+
+  describe(): UnitStatus {
+    const s = this.#state;
+    const state = s.kind === 'scheduled' ? `scheduled (next in ${Math.max(0, s.dueAt - this.#deps.clock.now())} ms)` : s.kind;
+    return {
+      name: this.name, section: this.section, state, pids: this.liveChildren().map((c) => c.pid ?? -1),
+      ready: undefined, busy: undefined, restarts: Math.max(0, this.#runs - 1), lastExit: lastExitOf(this.#last), listen: undefined,
+    };
   }
 
   stop(level: StopLevel): Promise<readonly StopOutcome[]> {
@@ -85,5 +95,6 @@ export class ScheduledEvent implements Unit {
       return;
     }
     this.#last = Child.spawn(this.entry, { tag: this.#deps.nextTag() }, this.#deps);
+    this.#runs += 1;
   }
 }

@@ -28,6 +28,11 @@ export interface BoundListener {
    * path (synchronously), so close an old listener BEFORE binding a new one at the same path.
    */
   close(): void;
+  /**
+   * Stops accepting for every process that holds the socket, then closes the supervisor's copy:
+   * new clients are refused at once (ECONNREFUSED) even while busy workers still hold fd 4.
+   */
+  stopListening(): Promise<void>;
 }
 
 interface SockName {
@@ -96,14 +101,19 @@ async function finish(
   }
   liveHandles.add(handle);
   let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    liveHandles.delete(handle);
+    handle.close();
+  };
   return ok({
     fd: handle.fd,
     address,
-    close() {
-      if (closed) return;
-      closed = true;
-      liveHandles.delete(handle);
-      handle.close();
+    close,
+    async stopListening() {
+      if (!closed) await shutdownShared(handle.fd);
+      close();
     },
   });
 }
@@ -190,6 +200,22 @@ const LISTEN_HELPER =
   "const n=require('net').createServer();" +
   "n.on('error',e=>{process.stderr.write(String(e.code||e.message));process.exit(1)});" +
   'n.listen({fd:4,backlog:Number(process.argv[1])},()=>process.exit(0))';
+
+/**
+ * shutdown(2) of a listening socket, done by a one-shot Perl helper on the shared open file
+ * description (Node has no call for it): on Linux it takes the socket out of the LISTEN state for
+ * every holder, so connects are refused at once instead of waiting in a backlog that no worker
+ * will accept from. Errors are ignored: close() follows anyway.
+ */
+function shutdownShared(fd: number): Promise<void> {
+  return new Promise((resolve) => {
+    const helper = spawn('perl', ['-e', 'use Socket; open(my $s, "+<&=4") or exit 1; shutdown($s, SHUT_RD) or exit 2'], {
+      stdio: ['ignore', 'ignore', 'ignore', 'ignore', fd],
+    });
+    helper.on('error', () => resolve());
+    helper.on('close', () => resolve());
+  });
+}
 
 function listenOnShared(fd: number, backlog: number): Promise<Result<void, string>> {
   const env = { ...process.env };

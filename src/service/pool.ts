@@ -1,34 +1,65 @@
-// The pool of workers of one SERVICES entry: keeps the wanted number running, replaces the lost.
+// The workers of one SERVICES entry: prefork, on-demand start, maxchild, maxforkrate, babysit, and
+// the repeated-failure rule, the way Cyrus master runs them.
 //
-//   idle ──start──▶ running ──N quick failures──▶ disabled (until reload)
+//   idle ──start──▶ running ──N quick failures──▶ disabled ──reload──▶ running
+//                     ├──reload removed the entry──▶ retired (workers recycle, none replaced)
 //                     └──stop (from any state)──▶ stopping ──all gone──▶ stopped
 //
-// Counts are derived from the worker set, never kept by hand.
+// Workers:  ready ──UNAVAILABLE/CONNECTION──▶ busy ──AVAILABLE──▶ ready
+//           ready|busy ──reload (SIGHUP)──▶ recycling (finishes its client, exits, is replaced)
+//
+// A worker counts as ready from the moment it is spawned (Cyrus sends nothing at startup). Counts
+// are derived from the worker map, never kept by hand. Without `listen` the pool is a plain set of
+// `max(1, prefork)` processes kept alive (no fds, no status channel).
+import type { Socket } from 'node:net';
 import { Child } from '../child/child.js';
+import { attachStatusChannel, type StatusMessage } from '../child/status-channel.js';
 import type { StopLevel } from '../child/stop-level.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { ServiceEntry } from '../config/types.js';
+import { AcceptWatcher } from './accept-watcher.js';
+import { allowedToFork, recordFork } from './fork-rate.js';
+import type { BoundListener } from './listener.js';
 import { recordReadyFail } from './ready-fails.js';
-import { stopPlanOf, type Unit, type UnitDeps } from './unit.js';
+import { lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
+
+type WorkerState = 'ready' | 'busy' | 'recycling';
 
 type PoolState =
   | { readonly kind: 'idle' }
   | { readonly kind: 'running'; readonly failChain: readonly number[] }
   | { readonly kind: 'disabled'; readonly reason: string }
+  | { readonly kind: 'retired' }
   | { readonly kind: 'stopping'; readonly done: Promise<readonly StopOutcome[]> }
   | { readonly kind: 'stopped' };
 
-/** A SERVICES entry run as a plain pool of processes (no listening socket). */
+/** Effective numbers of an entry: `babysit` forces prefork >= 1 and a fork rate of 10/s if unset (as Cyrus). */
+function limitsOf(e: ServiceEntry): { prefork: number; maxchild: number; maxforkrate: number } {
+  return {
+    prefork: e.babysit ? Math.max(1, e.prefork) : e.prefork,
+    maxchild: e.maxchild < 0 ? Infinity : e.maxchild,
+    maxforkrate: e.babysit && e.maxforkrate === 0 ? 10 : e.maxforkrate,
+  };
+}
+
+/** A SERVICES entry brought to life. */
 export class ServicePool implements Unit {
   readonly section = 'SERVICES' as const;
   entry: ServiceEntry;
   #state: PoolState = { kind: 'idle' };
-  readonly #workers = new Set<Child>();
+  readonly #workers = new Map<Child, WorkerState>();
   readonly #deps: UnitDeps;
+  #listener: BoundListener | undefined;
+  #watcher: AcceptWatcher | undefined;
+  #forks: readonly number[] = [];
+  #forkRetry: AbortController | undefined;
+  #spawned = 0;
+  #last: Child | undefined;
 
-  constructor(entry: ServiceEntry, deps: UnitDeps) {
+  constructor(entry: ServiceEntry, deps: UnitDeps, listener?: BoundListener) {
     this.entry = entry;
     this.#deps = deps;
+    this.#listener = listener;
   }
 
   get name(): string {
@@ -39,70 +70,226 @@ export class ServicePool implements Unit {
     return this.#state;
   }
 
-  /** Workers wanted alive: prefork, at least one. */
-  get desired(): number {
-    return Math.max(1, this.entry.prefork);
+  /** The listening socket, if the entry has `listen`. */
+  get listener(): BoundListener | undefined {
+    return this.#listener;
+  }
+
+  #count(state: WorkerState): number {
+    let n = 0;
+    for (const s of this.#workers.values()) if (s === state) n++;
+    return n;
+  }
+
+  get ready(): number {
+    return this.#count('ready');
+  }
+
+  get busy(): number {
+    return this.#count('busy');
   }
 
   start(): void {
     if (this.#state.kind !== 'idle') return;
     this.#state = { kind: 'running', failChain: [] }; // idle -> running
+    this.#startWatcher();
     this.#reconcile();
   }
 
   liveChildren(): readonly Child[] {
-    return [...this.#workers];
+    return [...this.#workers.keys()];
   }
 
-  stop(level: StopLevel): Promise<readonly StopOutcome[]> {
-    const state = this.#state;
-    switch (state.kind) {
-      case 'stopping':
-        return state.done;
-      case 'running':
-      case 'disabled':
-      case 'idle': {
-        const plan = stopPlanOf(this.entry);
-        const done = Promise.all([...this.#workers].map((w) => level.stop(w, plan)));
-        this.#state = { kind: 'stopping', done }; // running|disabled|idle -> stopping
-        void done.then(() => (this.#state = { kind: 'stopped' })); // stopping -> stopped
-        return done;
-      }
-      case 'stopped':
-        return Promise.resolve([]);
-      default:
-        return ((x: never) => x)(state);
+  describe(): UnitStatus {
+    const s = this.#state;
+    return {
+      name: this.name, section: this.section, state: s.kind === 'disabled' ? `disabled: ${s.reason}` : s.kind,
+      pids: this.liveChildren().map((c) => c.pid ?? -1),
+      ready: this.#listener ? this.ready : undefined, busy: this.#listener ? this.busy : undefined,
+      restarts: Math.max(0, this.#spawned - limitsOf(this.entry).prefork), lastExit: lastExitOf(this.#last), listen: this.#listener?.address,
+    };
+  }
+
+  /**
+   * Reload: every worker is told to recycle (SIGHUP: an idle one exits at once, a busy one after
+   * its client leaves) and is replaced by a fresh one running `entry`. A disabled pool is enabled
+   * again; a new listener (changed `listen`) replaces the old one.
+   */
+  async reload(entry: ServiceEntry, listener: BoundListener | undefined): Promise<void> {
+    this.entry = entry;
+    if (listener !== this.#listener) {
+      await this.#closeListener();
+      this.#listener = listener;
     }
+    if (this.#state.kind === 'disabled' || this.#state.kind === 'running') {
+      this.#state = { kind: 'running', failChain: [] }; // disabled|running -> running
+      this.#startWatcher();
+    }
+    this.#recycleAll();
+    this.#reconcile();
   }
 
-  /** Starts workers until the wanted number run. Idempotent. */
+  /**
+   * Reload removed the entry: stop listening, recycle every worker (each finishes its client),
+   * start none. Resolves when all are gone; a shutdown meanwhile stops them like any worker.
+   */
+  async retire(): Promise<void> {
+    this.#state = { kind: 'retired' }; // running|disabled -> retired
+    await this.#closeListener();
+    this.#listener = undefined;
+    this.#recycleAll();
+    await Promise.all(this.liveChildren().map((c) => c.exited));
+  }
+
+  async stop(level: StopLevel): Promise<readonly StopOutcome[]> {
+    const state = this.#state;
+    if (state.kind === 'stopping') return state.done;
+    let resolveDone: (o: readonly StopOutcome[]) => void = () => undefined;
+    const done = new Promise<readonly StopOutcome[]>((r) => (resolveDone = r));
+    this.#state = { kind: 'stopping', done }; // idle|running|disabled|stopped -> stopping
+    this.#forkRetry?.abort();
+    // Drain: refuse new clients first, so they do not wait in a backlog nobody will accept.
+    await this.#closeListener();
+    const plan = stopPlanOf(this.entry);
+    const outcomes = await Promise.all(this.liveChildren().map((w) => level.stop(w, plan)));
+    this.#state = { kind: 'stopped' }; // stopping -> stopped
+    resolveDone(outcomes);
+    return outcomes;
+  }
+
+  async #closeListener(): Promise<void> {
+    const watcher = this.#watcher;
+    this.#watcher = undefined;
+    await Promise.all([watcher?.close(), this.#listener?.stopListening()]);
+  }
+
+  #startWatcher(): void {
+    if (this.#listener === undefined || this.#watcher !== undefined) return;
+    this.#watcher = new AcceptWatcher({
+      listenFd: this.#listener.fd,
+      onReady: () => this.#onClientWaiting(),
+      onExit: (why) => this.#deps.log.emit({ event: 'service.watcher-lost', entry: this.name, reason: why }),
+    });
+    this.#watcher.start();
+  }
+
+  #canFork(): boolean {
+    const { maxchild, maxforkrate } = limitsOf(this.entry);
+    let live = 0;
+    for (const s of this.#workers.values()) if (s !== 'recycling') live++;
+    if (live >= maxchild) return false;
+    if (allowedToFork(this.#forks, this.#deps.clock.now(), maxforkrate)) return true;
+    this.#retryForkLater();
+    return false;
+  }
+
+  /** Starts workers until prefork are ready (babysit: at least one alive). Idempotent. */
   #reconcile(): void {
-    while (this.#state.kind === 'running' && this.#workers.size < this.desired) this.#spawnWorker();
+    if (this.#state.kind !== 'running') return;
+    if (this.#listener === undefined) {
+      const want = Math.max(1, this.entry.prefork);
+      while (this.#workers.size < want && this.#canFork()) this.#spawnWorker();
+      return;
+    }
+    const { prefork } = limitsOf(this.entry);
+    while (this.ready < prefork && this.#canFork()) this.#spawnWorker();
+    this.#maybeRearm();
+  }
+
+  /** The watcher saw a client waiting: start a worker for it, unless an idle one will take it. */
+  #onClientWaiting(): void {
+    if (this.#state.kind !== 'running' || this.ready > 0) return;
+    if (this.#canFork()) this.#spawnWorker();
+  }
+
+  /** Watch the socket again once no worker is idle (Cyrus selects on it only then). */
+  #maybeRearm(): void {
+    if (this.#state.kind === 'running' && this.#watcher?.state === 'reported' && this.ready === 0 && this.#canFork()) this.#watcher.rearm();
+  }
+
+  #retryForkLater(): void {
+    if (this.#forkRetry !== undefined) return;
+    const retry = new AbortController();
+    this.#forkRetry = retry;
+    const waitMs = Math.max(1, (this.#forks[0] ?? this.#deps.clock.now()) + 1000 - this.#deps.clock.now());
+    void this.#deps.clock.sleep(waitMs, retry.signal).then(() => {
+      this.#forkRetry = undefined;
+      if (!retry.signal.aborted) this.#reconcile();
+    });
   }
 
   #spawnWorker(): void {
-    const child = Child.spawn(this.entry, { tag: this.#deps.nextTag(), env: { CYRUS_SERVICE: this.entry.name, CYRUS_ID: '0' } }, this.#deps);
-    this.#workers.add(child);
+    const listener = this.#listener;
+    const { maxfds } = this.entry;
+    // maxfds: soft RLIMIT_NOFILE of the worker (prlimit from util-linux; `N:` leaves the hard limit alone).
+    const spec = maxfds > 0 ? { ...this.entry, argv: ['prlimit', `--nofile=${maxfds}:`, '--', ...this.entry.argv] } : this.entry;
+    const child = Child.spawn(spec, {
+      tag: this.#deps.nextTag(),
+      env: { CYRUS_SERVICE: this.entry.name, CYRUS_ID: '0' },
+      extraFds: listener ? ['pipe', listener.fd] : undefined,
+    }, this.#deps);
+    this.#forks = recordFork(this.#forks, this.#deps.clock.now(), limitsOf(this.entry).maxforkrate);
+    this.#spawned += 1;
+    this.#last = child;
+    this.#workers.set(child, 'ready');
+    const status = child.process.stdio[3] as Socket | null | undefined;
+    if (listener && status) attachStatusChannel(status, (m) => this.#onStatus(child, m));
     void child.exited.then(() => this.#onWorkerExit(child));
   }
 
+  #onStatus(child: Child, m: StatusMessage): void {
+    const current = this.#workers.get(child);
+    if (current === undefined || current === 'recycling') return; // an echo from the past, or recycling
+    switch (m.kind) {
+      case 'unavailable':
+      case 'connection':
+        this.#workers.set(child, 'busy'); // ready -> busy
+        break;
+      case 'available':
+        this.#workers.set(child, 'ready'); // busy -> ready
+        break;
+      case 'connection-multi':
+      case 'unknown':
+        return; // multi-threaded services stay ready; unknown values are ignored (as Cyrus does)
+      default:
+        return ((x: never) => x)(m);
+    }
+    this.#reconcile();
+  }
+
+  #recycleAll(): void {
+    for (const [child, state] of this.#workers) {
+      if (state === 'recycling') continue;
+      this.#workers.set(child, 'recycling'); // ready|busy -> recycling
+      child.notify('SIGHUP');
+    }
+  }
+
   #onWorkerExit(child: Child): void {
+    const was = this.#workers.get(child);
     this.#workers.delete(child);
     const state = this.#state;
     if (state.kind !== 'running') return;
-    const exited = child.state;
-    const failed = exited.kind === 'exited' && (exited.exit.signal !== null || exited.exit.spawnError !== undefined || (exited.exit.code !== 0 && exited.exit.code !== 75));
-    if (failed) {
+    const s = child.state;
+    // Cyrus: a worker that dies abnormally before taking a connection is a ready-fail; 75 (EX_TEMPFAIL) is "killed".
+    const abnormal = s.kind === 'exited' && (s.exit.signal !== null || s.exit.spawnError !== undefined || (s.exit.code !== 0 && s.exit.code !== 75));
+    if (abnormal && was === 'ready') {
       const { chain, tripped } = recordReadyFail(state.failChain, this.#deps.clock.now(), this.#deps.settings());
       if (tripped) {
-        const reason = `${chain.length} failures within ${this.#deps.settings().readyFailIntervalMs} ms of each other`;
-        this.#state = { kind: 'disabled', reason }; // running -> disabled
-        this.#deps.log.emit({ event: 'service.disabled', entry: this.name, reason });
+        void this.#disable(`${chain.length} workers failed before taking a connection, each within ${this.#deps.settings().readyFailIntervalMs} ms of the previous`);
         return;
       }
       this.#state = { kind: 'running', failChain: chain }; // running -> running
     }
-    this.#deps.log.emit({ event: 'service.worker-lost', entry: this.name, pid: child.pid ?? -1, replacing: true });
+    if (was !== 'recycling') this.#deps.log.emit({ event: 'service.worker-lost', entry: this.name, pid: child.pid ?? -1, replacing: true });
     this.#reconcile();
+  }
+
+  async #disable(reason: string): Promise<void> {
+    this.#state = { kind: 'disabled', reason }; // running -> disabled
+    this.#deps.log.emit({ event: 'service.disabled', entry: this.name, reason });
+    // As Cyrus: the socket is closed, so clients are refused until a reload binds it again.
+    await this.#closeListener();
+    this.#listener = undefined;
   }
 }

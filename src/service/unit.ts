@@ -1,10 +1,29 @@
 // What every long-running entry (SERVICES pool, DAEMON, EVENTS schedule) offers the supervisor.
 import type { Child } from '../child/child.js';
+import { describeExit } from '../child/exit.js';
 import type { StopLevel } from '../child/stop-level.js';
 import type { StopOutcome, StopPlan } from '../child/terminate.js';
 import type { Clock } from '../clock.js';
 import type { CommandSpec, Section, SupervisorSettings } from '../config/types.js';
 import type { Log } from '../log.js';
+
+/** One entry as an operator sees it. */
+export interface UnitStatus {
+  readonly name: string;
+  readonly section: Section;
+  /** The unit's state-machine state (`running`, `backoff`, `disabled`, ...). */
+  readonly state: string;
+  readonly pids: readonly number[];
+  /** SERVICES with a listener: idle workers ready to accept / workers serving a client. */
+  readonly ready: number | undefined;
+  readonly busy: number | undefined;
+  /** Processes started after the first (respawns, restarts, event runs). */
+  readonly restarts: number;
+  /** The last exit of one of its processes: `exit code 0`, `killed by SIGKILL`. */
+  readonly lastExit: string | undefined;
+  /** Listening address, when it has one. */
+  readonly listen: string | undefined;
+}
 
 /** A config entry brought to life; the supervisor only starts, stops and inspects it. */
 export interface Unit {
@@ -16,6 +35,8 @@ export interface Unit {
   stop(level: StopLevel): Promise<readonly StopOutcome[]>;
   /** Processes alive now. */
   liveChildren(): readonly Child[];
+  /** What `quiesce status` shows. */
+  describe(): UnitStatus;
 }
 
 /** What units need from the supervisor. */
@@ -34,3 +55,9 @@ export const stopPlanOf = (spec: CommandSpec): StopPlan => ({
   quitTimeoutMs: spec.quitTimeoutMs,
   termTimeoutMs: spec.termTimeoutMs,
 });
+
+/** `exit code 0` / `killed by SIGTERM` of the child's exit, if it has exited. */
+export function lastExitOf(child: Child | undefined): string | undefined {
+  const s = child?.state;
+  return s?.kind === 'exited' ? describeExit(s.exit) : undefined;
+}

@@ -1,16 +1,21 @@
-// The orchestrator: START, then the units, then on a shutdown signal the shutdown sequence; reloads in between.
+// The orchestrator: START, sockets, wait-daemons, the units; on a shutdown signal the shutdown
+// sequence; reloads in between. It reads as a list of steps; each step lives in its own module.
 import { StopLevel } from '../child/stop-level.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { Clock } from '../clock.js';
-import { diffConfigs } from '../config/diff.js';
 import type { Config, DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';
-import { EXIT, formatDiagnostic, type Diagnostic, type ExitCode, type Result } from '../errors.js';
+import { EXIT, type Diagnostic, type ExitCode, type Result } from '../errors.js';
 import type { Log } from '../log.js';
-import type { UnitDeps } from '../service/unit.js';
+import { Daemon } from '../service/daemon.js';
+import type { ServicePool } from '../service/pool.js';
+import type { BoundListener } from '../service/listener.js';
+import type { Unit, UnitDeps } from '../service/unit.js';
 import { describeOneShot, isOneShotSuccess, OneShot } from './one-shot.js';
 import { actionFor, TRANSITIONS, type Phase, type StopMode, type SupervisorEvent } from './phase.js';
+import { applyReload } from './reload.js';
 import { ShutdownRun, type ShutdownReport } from './shutdown.js';
-import { longRunningEntries, needsRestart, partition, unitOf, type LiveUnit } from './units.js';
+import type { StatusSnapshot } from './status.js';
+import { bindFor, partition, unitOf, type LiveUnit } from './units.js';
 
 /** What the supervisor needs from outside. */
 export interface SupervisorDeps {
@@ -29,26 +34,34 @@ export interface RunResult {
   readonly report: ShutdownReport | undefined;
 }
 
+type Request = { readonly mode: StopMode; readonly trigger: string };
+
 /** Runs one config until a shutdown completes. */
 export class Supervisor {
   #config: Config;
   #phase: Phase;
   readonly #deps: SupervisorDeps;
   readonly #unitDeps: UnitDeps;
+  readonly #started: number;
   readonly #units = new Map<string, LiveUnit>();
+  /** Units a reload removed that still have processes; the shutdown waits for them too. */
   readonly #retiring = new Set<{ level: StopLevel; done: Promise<readonly StopOutcome[]> }>();
+  /** Socket services a reload removed whose workers still finish their clients; drained at shutdown. */
+  readonly #retiredPools = new Set<ServicePool>();
   readonly #tagPrefix: string;
   #seq = 0;
   #startCommand: OneShot | undefined;
   #shutdown: ShutdownRun | undefined;
-  #requested: { mode: StopMode; trigger: string } | undefined;
+  #requested: Request | undefined;
   #wakeRun: () => void = () => undefined;
+  #reloads: Promise<void> = Promise.resolve();
 
   constructor(config: Config, deps: SupervisorDeps) {
     this.#config = config;
     this.#deps = deps;
-    this.#phase = { kind: 'starting', since: deps.clock.now(), entry: undefined };
-    this.#tagPrefix = `${process.pid}.${deps.clock.now()}.`;
+    this.#started = deps.clock.now();
+    this.#phase = { kind: 'starting', since: this.#started, entry: undefined };
+    this.#tagPrefix = `${process.pid}.${this.#started}.`;
     this.#unitDeps = { clock: deps.clock, log: deps.log, settings: () => this.#config.supervisor, nextTag: () => `${this.#tagPrefix}${++this.#seq}` };
   }
 
@@ -65,22 +78,27 @@ export class Supervisor {
     return this.#tagPrefix;
   }
 
-  /** Live units by name, for status. */
-  get units(): ReadonlyMap<string, LiveUnit> {
-    return this.#units;
+  /** What `quiesce status` shows. */
+  status(version: string): StatusSnapshot {
+    const now = this.#deps.clock.now();
+    return {
+      pid: process.pid, config: this.#config.file, version, phase: this.#phase.kind,
+      phaseSinceMs: now - this.#phase.since, uptimeMs: now - this.#started,
+      units: [...this.#units.values()].map((u) => u.describe()),
+    };
   }
 
   /** Handles one event according to the phase x event table (phase.ts). */
   dispatch(e: SupervisorEvent): void {
     const action = actionFor(this.#phase.kind, e.kind);
+    const request = (): Request => (this.#requested ??= { mode: e.kind === 'shutdown' ? e.mode : 'graceful', trigger: e.trigger });
     switch (action) {
       case 'begin-shutdown':
-        this.#requested ??= { mode: e.kind === 'shutdown' ? e.mode : 'graceful', trigger: e.trigger };
+        request();
         this.#wakeRun();
         return;
       case 'interrupt-start':
-        this.#requested ??= { mode: e.kind === 'shutdown' ? e.mode : 'graceful', trigger: e.trigger };
-        this.#startCommand?.interrupt(this.#requested.mode === 'graceful' ? 'stop' : 'term');
+        this.#startCommand?.interrupt(request().mode === 'graceful' ? 'stop' : 'term');
         return;
       case 'escalate':
         this.#shutdown?.escalate(e.trigger);
@@ -89,7 +107,7 @@ export class Supervisor {
         this.#shutdown?.abortCommands(e.trigger);
         return;
       case 'reload':
-        this.#reload();
+        this.#reloads = this.#reloads.then(() => this.#reload());
         return;
       case 'reopen-logs':
         this.#deps.log.reopen();
@@ -101,29 +119,17 @@ export class Supervisor {
     }
   }
 
-  /** Runs START, the units, and (once asked) the shutdown; resolves with the exit code. */
+  /** START, sockets, wait-daemons, units; then, once asked, the shutdown. Resolves with the exit code. */
   async run(): Promise<RunResult> {
-    const started = await this.#runStart();
-    if (started !== undefined) return started;
+    const early = (await this.#runStart()) ?? (await this.#startUnits());
+    if (early !== undefined) return early;
     this.#enter({ kind: 'running', since: this.#deps.clock.now() }); // starting -> running
-    for (const entry of longRunningEntries(this.#config)) this.#startUnit(entry);
-    const request = await new Promise<{ mode: StopMode; trigger: string }>((resolve) => {
+    const request = await new Promise<Request>((resolve) => {
       this.#wakeRun = () => this.#requested !== undefined && resolve(this.#requested);
       this.#wakeRun();
     });
-    const now = this.#deps.clock.now();
-    this.#enter({ kind: 'draining', since: now, mode: request.mode }); // running -> draining
-    const { drain, daemons } = partition(this.#units.values());
-    this.#shutdown = new ShutdownRun(
-      {
-        ...request, drain, daemons, retiring: [...this.#retiring], commands: this.#config.shutdown, tagPrefix: this.#tagPrefix,
-        enter: (kind) => this.#enter({ kind, since: this.#deps.clock.now(), mode: request.mode }),
-      },
-      this.#unitDeps,
-    );
-    const report = await this.#shutdown.run();
-    this.#enter({ kind: 'stopped', since: this.#deps.clock.now(), exitCode: report.exitCode }); // shutdown-commands -> stopped
-    return { exitCode: report.exitCode, reason: report.verdict, report };
+    await this.#reloads;
+    return this.#runShutdown(request);
   }
 
   /** START entries in order; undefined when all exited 0 and no shutdown was asked for. */
@@ -132,8 +138,8 @@ export class Supervisor {
       if (this.#requested !== undefined) break;
       this.#enter({ kind: 'starting', since: this.#deps.clock.now(), entry: entry.name }); // starting -> starting
       this.#deps.log.emit({ event: 'start.begin', entry: entry.name, timeoutMs: entry.timeoutMs });
-      this.#startCommand = new OneShot(entry, this.#unitDeps);
-      const shot = this.#startCommand;
+      const shot = new OneShot(entry, this.#unitDeps);
+      this.#startCommand = shot;
       const outcome = await shot.run();
       this.#startCommand = undefined;
       if (outcome.kind === 'interrupted') {
@@ -143,16 +149,63 @@ export class Supervisor {
       if (!isOneShotSuccess(outcome)) {
         const description = describeOneShot(outcome, entry.timeoutMs);
         this.#deps.log.emit({ event: 'start.failed', entry: entry.name, outcome: description, stderrTail: [...shot.stderrTail] });
-        return this.#stopEarly(`START ${entry.name} failed: ${description}`);
+        return this.#stopEarly(EXIT.startFailed, `START ${entry.name} failed: ${description}`);
       }
     }
-    if (this.#requested !== undefined) return this.#stopEarly(`startup interrupted by ${this.#requested.trigger}`);
+    return this.#requested === undefined ? undefined : this.#stopEarly(EXIT.startFailed, `startup interrupted by ${this.#requested.trigger}`);
+  }
+
+  /** Binds every socket, starts the wait-daemons in order, then everything else. */
+  async #startUnits(): Promise<RunResult | undefined> {
+    const listeners = new Map<string, BoundListener>();
+    for (const entry of this.#config.services) {
+      const bound = await bindFor(entry, this.#config.supervisor.listenBacklog);
+      if (bound === undefined) continue;
+      if (!bound.ok) {
+        for (const l of listeners.values()) l.close();
+        this.#deps.log.emit({ event: 'service.bind-failed', entry: entry.name, message: bound.error });
+        return this.#stopEarly(EXIT.cannotStart, bound.error);
+      }
+      listeners.set(entry.name, bound.value);
+      this.#deps.log.emit({ event: 'service.listening', entry: entry.name, address: bound.value.address, backlog: this.#config.supervisor.listenBacklog });
+    }
+    for (const entry of this.#config.daemons.filter((d) => d.wait)) {
+      const daemon = new Daemon(entry, this.#unitDeps);
+      this.#units.set(entry.name, daemon);
+      const ready = await daemon.startAndWait();
+      if (!ready.ok || this.#requested !== undefined) {
+        const reason = ready.ok ? `startup interrupted by ${this.#requested?.trigger ?? ''}` : `DAEMON ${entry.name} (wait: true) ${ready.error}`;
+        if (!ready.ok) this.#deps.log.emit({ event: 'daemon.not-ready', entry: entry.name, reason: ready.error });
+        const level = new StopLevel('term', this.#deps.clock);
+        await Promise.all([...this.#units.values()].map((u) => u.stop(level)));
+        for (const l of listeners.values()) l.close();
+        return this.#stopEarly(EXIT.startFailed, reason);
+      }
+    }
+    for (const entry of [...this.#config.daemons.filter((d) => !d.wait), ...this.#config.services, ...this.#config.events]) {
+      this.startUnit(entry, entry.section === 'SERVICES' ? listeners.get(entry.name) : undefined);
+    }
     return undefined;
   }
 
-  #stopEarly(reason: string): RunResult {
-    this.#enter({ kind: 'stopped', since: this.#deps.clock.now(), exitCode: EXIT.startFailed }); // starting -> stopped
-    return { exitCode: EXIT.startFailed, reason, report: undefined };
+  #stopEarly(exitCode: ExitCode, reason: string): RunResult {
+    this.#enter({ kind: 'stopped', since: this.#deps.clock.now(), exitCode }); // starting -> stopped
+    return { exitCode, reason, report: undefined };
+  }
+
+  async #runShutdown(request: Request): Promise<RunResult> {
+    this.#enter({ kind: 'draining', since: this.#deps.clock.now(), mode: request.mode }); // running -> draining
+    const { drain, daemons } = partition([...this.#units.values(), ...this.#retiredPools]);
+    this.#shutdown = new ShutdownRun(
+      {
+        ...request, drain, daemons, retiring: [...this.#retiring], commands: this.#config.shutdown, tagPrefix: this.#tagPrefix,
+        enter: (kind) => this.#enter({ kind, since: this.#deps.clock.now(), mode: request.mode }), // draining -> stopping-daemons -> shutdown-commands
+      },
+      this.#unitDeps,
+    );
+    const report = await this.#shutdown.run();
+    this.#enter({ kind: 'stopped', since: this.#deps.clock.now(), exitCode: report.exitCode }); // shutdown-commands -> stopped
+    return { exitCode: report.exitCode, reason: report.verdict, report };
   }
 
   #enter(next: Phase): void {
@@ -161,61 +214,43 @@ export class Supervisor {
     this.#deps.onPhase?.(next);
   }
 
-  #startUnit(entry: ServiceEntry | EventEntry | DaemonEntry): void {
-    const unit = unitOf(entry, this.#unitDeps);
+  /** Creates and starts the unit of `entry` (only while starting or running). */
+  startUnit(entry: ServiceEntry | EventEntry | DaemonEntry, listener?: BoundListener): void {
+    if (this.#phase.kind !== 'starting' && this.#phase.kind !== 'running') {
+      listener?.close();
+      return;
+    }
+    const unit = unitOf(entry, this.#unitDeps, listener);
     this.#units.set(entry.name, unit);
     unit.start();
   }
 
   /** Stops a unit in the background (removed or changed by a reload); a shutdown waits for it. */
-  #retire(unit: LiveUnit): Promise<readonly StopOutcome[]> {
-    this.#units.delete(unit.name);
-    const level = new StopLevel('stop', this.#deps.clock);
-    const record = { level, done: unit.stop(level) };
+  retire(unit: Unit, level = new StopLevel('stop', this.#deps.clock), stopping?: Promise<readonly StopOutcome[]>): Promise<readonly StopOutcome[]> {
+    if (this.#units.get(unit.name) === unit) this.#units.delete(unit.name);
+    const record = { level, done: stopping ?? unit.stop(level) };
     this.#retiring.add(record);
     void record.done.then(() => this.#retiring.delete(record));
     return record.done;
   }
 
-  #reload(): void {
+  /** A socket service removed by a reload: its workers recycle; kept for the shutdown until gone. */
+  retirePool(pool: ServicePool): void {
+    if (this.#units.get(pool.name) === pool) this.#units.delete(pool.name);
+    this.#retiredPools.add(pool);
+    void pool.retire().then(() => this.#retiredPools.delete(pool));
+  }
+
+  /** The live unit of an entry name. */
+  unit(name: string): LiveUnit | undefined {
+    return this.#units.get(name);
+  }
+
+  async #reload(): Promise<void> {
+    if (this.#phase.kind !== 'running') return;
     const loaded = this.#deps.loadConfig(this.#config.file);
-    if (!loaded.ok) {
-      this.#deps.log.emit({ event: 'config.reload-rejected', file: this.#config.file, diagnostics: loaded.error.map(formatDiagnostic) });
-      return;
-    }
-    const next = loaded.value;
-    const diff = diffConfigs(this.#config, next);
-    this.#config = next;
-    const added: string[] = [];
-    const removed: string[] = [];
-    const changed: string[] = [];
-    const sections = [diff.daemons, diff.services, diff.events] as const;
-    for (const section of sections) {
-      for (const entry of section.removed) {
-        const unit = this.#units.get(entry.name);
-        if (unit !== undefined) void this.#retire(unit);
-        removed.push(entry.name);
-      }
-      for (const { before, after } of section.changed) {
-        const unit = this.#units.get(before.name);
-        if (unit === undefined) continue;
-        if (!needsRestart(before, after)) {
-          unit.entry = after as never; // only how it is stopped changed: update in place
-          continue;
-        }
-        changed.push(after.name);
-        const stopped = this.#retire(unit);
-        // A daemon is started again only once the old one is gone (two sync_clients must not overlap).
-        if (after.section === 'DAEMON') void stopped.then(() => this.#phase.kind === 'running' && this.#startUnit(after));
-        else this.#startUnit(after);
-      }
-      for (const entry of section.added) {
-        this.#startUnit(entry);
-        added.push(entry.name);
-      }
-    }
-    const ignored = [...diff.start.added, ...diff.start.removed, ...diff.start.changed.map((c) => c.after)].map((e) => `START ${e.name} (START runs only at startup)`);
-    ignored.push(...diff.supervisorChanged.filter((k) => k === 'pidfile' || k === 'logFile').map((k) => `SUPERVISOR ${k} (needs a restart)`));
-    this.#deps.log.emit({ event: 'config.reloaded', file: next.file, added, removed, changed, ignored });
+    const before = this.#config;
+    if (loaded.ok) this.#config = loaded.value;
+    await applyReload(this, before, loaded, this.#unitDeps);
   }
 }

@@ -1,0 +1,14 @@
+// A point-in-time picture of the supervisor, for `quiesce status`, the control socket and metrics.
+import type { UnitStatus } from '../service/unit.js';
+import type { PhaseKind } from './phase.js';
+
+/** The whole supervisor. */
+export interface StatusSnapshot {
+  readonly pid: number;
+  readonly config: string;
+  readonly version: string;
+  readonly phase: PhaseKind;
+  readonly phaseSinceMs: number;
+  readonly uptimeMs: number;
+  readonly units: readonly UnitStatus[];
+}
