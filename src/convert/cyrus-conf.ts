@@ -1,6 +1,7 @@
 // `quiesce convert cyrus.conf`: cyrus.conf text -> equivalent quiesce YAML, and every loss on the way.
 import type { Diagnostic } from '../errors.js';
-import { convertEntry } from './entry.js';
+import { convertEntry, type ConvertedEntry } from './entry.js';
+import { assignNames, type NameRequest } from './names.js';
 import { parseCyrusConf, type CyrusConf, type CyrusEntry } from './parse.js';
 import { renderYaml, type PlannedEntry } from './to-yaml.js';
 
@@ -10,37 +11,32 @@ export interface ConvertResult {
   readonly problems: readonly Diagnostic[];
 }
 
-/**
- * Names every entry of every section. Master refuses a repeated SERVICES or DAEMON name, so
- * the repeat is dropped; START and EVENTS may repeat a name, which a YAML mapping cannot, so
- * the repeat is renamed `name2`, `name3`, ...
- */
+/** Converts every entry and names it (see ./names.ts); problems of both steps are returned. */
 function planEntries(conf: CyrusConf, file: string): { entries: Map<CyrusEntry, PlannedEntry>; problems: Diagnostic[] } {
-  const entries = new Map<CyrusEntry, PlannedEntry>();
   const problems: Diagnostic[] = [];
+  const converted = new Map<CyrusEntry, ConvertedEntry>();
+  const requests: NameRequest[] = [];
   for (const section of conf.items) {
     if (section.kind !== 'section') continue;
-    const used = new Set<string>();
     for (const entry of section.items) {
       if (entry.kind !== 'entry') continue;
+      const result = convertEntry(section.name, entry);
       const path = `${section.name}.${entry.name}`;
-      const converted = convertEntry(section.name, entry);
-      for (const p of converted.problems) {
+      for (const p of result.problems) {
         problems.push({ file, line: entry.line, col: p.col, path: p.key === undefined ? path : `${path}.${p.key}`, message: p.message });
       }
-      let name = entry.name;
-      if (used.has(name) && (section.name === 'SERVICES' || section.name === 'DAEMON')) {
-        problems.push({ file, line: entry.line, col: entry.col, path, message: `a second ${section.name} entry named \`${name}\` is refused by Cyrus master, dropped` });
-        entries.set(entry, { name, fields: undefined });
-        continue;
-      }
-      for (let n = 2; used.has(name); n++) name = `${entry.name}${n}`;
-      if (name !== entry.name && converted.fields !== undefined) {
-        problems.push({ file, line: entry.line, col: entry.col, path, message: `a second entry named \`${entry.name}\` is renamed \`${name}\`, as YAML keys are unique` });
-      }
-      if (converted.fields !== undefined) used.add(name);
-      entries.set(entry, { name, fields: converted.fields });
+      converted.set(entry, result);
+      requests.push({ section: section.name, entry, convertible: result.fields !== undefined });
     }
+  }
+  const entries = new Map<CyrusEntry, PlannedEntry>();
+  const sectionOf = new Map(requests.map((r) => [r.entry, r.section]));
+  for (const [entry, decision] of assignNames(requests)) {
+    if (decision.note !== undefined) {
+      problems.push({ file, line: entry.line, col: entry.col, path: `${sectionOf.get(entry) ?? ''}.${entry.name}`, message: decision.note });
+    }
+    const fields = decision.kind === 'named' ? converted.get(entry)?.fields : undefined;
+    entries.set(entry, { name: decision.kind === 'named' ? decision.name : entry.name, fields });
   }
   return { entries, problems };
 }

@@ -12,13 +12,15 @@ const convert = (name: string): { object: unknown; yaml: string; problems: strin
 };
 
 describe('convertCyrusConf', () => {
-  it('converts a Debian-like file entry for entry, with no problems', () => {
+  it('converts a Debian-like file entry for entry, renaming a START entry that an EVENTS entry shares', () => {
     const { object, problems } = convert('debian-like.conf');
-    expect(problems).toEqual([]);
+    expect(problems).toEqual([
+      `${fixture('debian-like.conf')}:12:2: START.delprune: \`delprune\` also names an entry in EVENTS and quiesce names are unique across sections: renamed \`delprune-start\``,
+    ]);
     expect(object).toEqual({
       START: {
         recover: { cmd: '/usr/sbin/cyrus ctl_cyrusdb -r' },
-        delprune: { cmd: '/usr/sbin/cyrus expire -E 3' },
+        'delprune-start': { cmd: '/usr/sbin/cyrus expire -E 3' },
       },
       SERVICES: {
         imap: { cmd: 'imapd -U 30', listen: 'imap', prefork: 0, maxchild: 100 },
@@ -57,8 +59,8 @@ describe('convertCyrusConf', () => {
   });
 
   it('starts with a header naming the file and saying that commands keep their own -C', () => {
-    const { yaml } = convert('debian-like.conf');
-    expect(yaml.split('\n')[0]).toBe('# quiesce config converted from test/fixtures/cyrus-conf/debian-like.conf by `quiesce convert`.');
+    const { yaml } = convert('services.conf');
+    expect(yaml.split('\n')[0]).toBe('# quiesce config converted from test/fixtures/cyrus-conf/services.conf by `quiesce convert`.');
     expect(yaml).toContain('# Cyrus master did not pass its own -C option to its children, and quiesce does not either:');
     expect(yaml).not.toContain('problem(s)');
   });
@@ -74,7 +76,7 @@ describe('convertCyrusConf', () => {
         mupdate: { cmd: 'mupdate -m', listen: '3905', prefork: 1, maxforkrate: 10, babysit: true },
         sieve: { cmd: 'timsieved', listen: 'localhost:sieve', maxchild: 5, babysit: false },
         imaps: { cmd: 'imapd -s', listen: 'imaps', babysit: true, maxfds: 1024 },
-        fud: { cmd: 'fud', listen: 'fud', proto: 'udp', prefork: 1, babysit: false },
+        fud: { cmd: 'fud', listen: '4201', proto: 'udp', prefork: 1, babysit: false },
       },
       DAEMON: {
         syncclient: { cmd: 'sync_client -r -n replica', wait: false },
@@ -83,7 +85,7 @@ describe('convertCyrusConf', () => {
     });
     expect(yaml).toContain('SERVICES:\n  # lower-case section names work too\n  imap: ');
     expect(yaml).toContain('  imap4: { cmd: "imapd", listen: "127.0.0.1:1143", proto: "tcp4" } # unquoted cmd\n');
-    expect(yaml).toContain('  fud: { cmd: "fud", listen: "fud", proto: "udp", prefork: 1, babysit: false }\n  # end of services\n');
+    expect(yaml).toContain('  fud: { cmd: "fud", listen: "4201", proto: "udp", prefork: 1, babysit: false }\n  # end of services\n');
   });
 
   it('converts period to minutes and at / daily cron to a quoted "HHMM"', () => {
@@ -108,7 +110,7 @@ describe('convertCyrusConf', () => {
     const f = fixture('problems.conf');
     expect(problems).toEqual([
       `${f}:3:35: START.recover.listen: Cyrus does not read \`listen\` in START, dropped`,
-      `${f}:4:3: START.recover: a second entry named \`recover\` is renamed \`recover2\`, as YAML keys are unique`,
+      `${f}:4:3: START.recover: a second START entry named \`recover\` is renamed \`recover2\`, as YAML keys are unique`,
       `${f}:5:3: START.empty: no \`cmd\`, so Cyrus master refuses this entry, dropped`,
       `${f}:6:3: START.sync: \`sync_client -r\` in START forks into the background and nothing supervises it; move it to DAEMON, where quiesce stops it after the services and before SHUTDOWN`,
       `${f}:10:40: SERVICES.imap.foo: unknown cyrus.conf key \`foo\`, dropped`,
@@ -168,6 +170,21 @@ describe('convertCyrusConf', () => {
     expect(r.problems).toEqual([]);
     expect(parse(r.yaml)).toEqual({ DAEMON: {} });
     expect(r.yaml).toContain('DAEMON:\n  # only with idled\n  #  idled: { cmd: "idled" }\n  {}\n');
+  });
+
+  it('keeps SERVICES and DAEMON names, which are their CYRUS_SERVICE, and renames EVENTS and START ones', () => {
+    const text = 'START {\n  a cmd="x"\n  b cmd="x"\n}\nEVENTS {\n  a cmd="y" period=1\n}\nSERVICES {\n  a cmd="z" listen=1\n  b cmd="z" listen=2\n}\n';
+    const r = convertCyrusConf(text, 'shared.conf');
+    expect(r.problems.map(formatDiagnostic)).toEqual([
+      'shared.conf:2:3: START.a: `a` also names an entry in SERVICES and quiesce names are unique across sections: renamed `a-start`',
+      'shared.conf:3:3: START.b: `b` also names an entry in SERVICES and quiesce names are unique across sections: renamed `b-start`',
+      'shared.conf:6:3: EVENTS.a: `a` also names an entry in SERVICES and quiesce names are unique across sections: renamed `a-event`',
+    ]);
+    expect(parse(r.yaml)).toEqual({
+      START: { 'a-start': { cmd: 'x' }, 'b-start': { cmd: 'x' } },
+      EVENTS: { 'a-event': { cmd: 'y', period: 1 } },
+      SERVICES: { a: { cmd: 'z', listen: '1' }, b: { cmd: 'z', listen: '2' } },
+    });
   });
 
   it('quotes entry names YAML would read as numbers, null or booleans', () => {

@@ -33,12 +33,23 @@ function naiveEntries(text: string): Record<string, Record<string, Record<string
 }
 
 describe.skipIf(!existsSync(REAL))(`the real ${REAL}`, () => {
-  it('converts without problems into the same entries, commands and listen addresses', () => {
+  it('converts into the same entries, commands and listen addresses, with no problem but renames', () => {
     const text = readFileSync(REAL, 'utf8');
     const r = convertCyrusConf(text, REAL);
-    expect(r.problems.map(formatDiagnostic)).toEqual([]);
+    // Debian's file runs delprune and tlsprune both in START and in EVENTS
+    const renamed = new Map<string, string>();
+    for (const p of r.problems) {
+      const m = /renamed `([^`]+)`$/.exec(p.message);
+      expect(m, formatDiagnostic(p)).not.toBeNull();
+      renamed.set(p.path, m?.[1] ?? '');
+    }
     const converted = parse(r.yaml) as Record<string, Record<string, Record<string, unknown>>>;
-    const expected = naiveEntries(text);
+    const expected = Object.fromEntries(
+      Object.entries(naiveEntries(text)).map(([section, entries]) => [
+        section,
+        Object.fromEntries(Object.entries(entries).map(([name, args]) => [renamed.get(`${section}.${name}`) ?? name, args])),
+      ]),
+    );
     expect(Object.keys(expected).length).toBeGreaterThan(0);
     expect(Object.keys(converted)).toEqual(Object.keys(expected));
     for (const [section, entries] of Object.entries(expected)) {
