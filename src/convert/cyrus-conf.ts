@@ -5,15 +5,25 @@ import { assignNames, type NameRequest } from './names.js';
 import { parseCyrusConf, type CyrusConf, type CyrusEntry } from './parse.js';
 import { renderYaml, type PlannedEntry } from './to-yaml.js';
 
-/** The converted YAML (always produced) and the problems, each `file:line:col` with its key path. */
+/**
+ * The converted YAML (always produced) and what to tell about it, each `file:line:col` with its
+ * key path. `problems`: something written that is not carried over (or that quiesce will refuse
+ * as written); `notes`: carried over faithfully but changed or worth a look (a renamed entry,
+ * `10x` read as 10, a rolling sync_client in START). Both are also `# quiesce convert:` lines in the YAML.
+ */
 export interface ConvertResult {
   readonly yaml: string;
   readonly problems: readonly Diagnostic[];
+  readonly notes: readonly Diagnostic[];
 }
 
-/** Converts every entry and names it (see ./names.ts); problems of both steps are returned. */
-function planEntries(conf: CyrusConf, file: string): { entries: Map<CyrusEntry, PlannedEntry>; problems: Diagnostic[] } {
-  const problems: Diagnostic[] = [];
+interface Told {
+  readonly problems: Diagnostic[];
+  readonly notes: Diagnostic[];
+}
+
+/** Converts every entry and names it (see ./names.ts). */
+function planEntries(conf: CyrusConf, file: string, told: Told): Map<CyrusEntry, PlannedEntry> {
   const converted = new Map<CyrusEntry, ConvertedEntry>();
   const requests: NameRequest[] = [];
   for (const section of conf.items) {
@@ -23,7 +33,8 @@ function planEntries(conf: CyrusConf, file: string): { entries: Map<CyrusEntry, 
       const result = convertEntry(section.name, entry);
       const path = `${section.name}.${entry.name}`;
       for (const p of result.problems) {
-        problems.push({ file, line: entry.line, col: p.col, path: p.key === undefined ? path : `${path}.${p.key}`, message: p.message });
+        const d = { file, line: entry.line, col: p.col, path: p.key === undefined ? path : `${path}.${p.key}`, message: p.message };
+        (p.kind === 'note' ? told.notes : told.problems).push(d);
       }
       converted.set(entry, result);
       requests.push({ section: section.name, entry, convertible: result.fields !== undefined });
@@ -33,21 +44,27 @@ function planEntries(conf: CyrusConf, file: string): { entries: Map<CyrusEntry, 
   const sectionOf = new Map(requests.map((r) => [r.entry, r.section]));
   for (const [entry, decision] of assignNames(requests)) {
     if (decision.note !== undefined) {
-      problems.push({ file, line: entry.line, col: entry.col, path: `${sectionOf.get(entry) ?? ''}.${entry.name}`, message: decision.note });
+      const d = { file, line: entry.line, col: entry.col, path: `${sectionOf.get(entry) ?? ''}.${entry.name}`, message: decision.note };
+      // a renamed entry is carried over; a refused duplicate is not
+      (decision.kind === 'named' ? told.notes : told.problems).push(d);
     }
     const fields = decision.kind === 'named' ? converted.get(entry)?.fields : undefined;
     entries.set(entry, { name: decision.kind === 'named' ? decision.name : entry.name, fields });
   }
-  return { entries, problems };
+  return entries;
 }
+
+const byPosition = (a: Diagnostic, b: Diagnostic): number => a.line - b.line || a.col - b.col;
 
 /** Converts cyrus.conf text; `file` is used in problems and in the header comment. Never throws. */
 export function convertCyrusConf(text: string, file: string): ConvertResult {
   const parsed = parseCyrusConf(text, file);
-  const planned = planEntries(parsed.conf, file);
-  const problems = [...parsed.problems, ...planned.problems].sort((a, b) => a.line - b.line || a.col - b.col);
-  const notes = new Map<number, string[]>();
-  for (const p of problems) notes.set(p.line, [...(notes.get(p.line) ?? []), p.message]);
-  const yaml = renderYaml({ file, conf: parsed.conf, entries: planned.entries, notes, problemCount: problems.length });
-  return { yaml, problems };
+  const told: Told = { problems: [...parsed.problems], notes: [] };
+  const entries = planEntries(parsed.conf, file, told);
+  const problems = told.problems.sort(byPosition);
+  const notes = told.notes.sort(byPosition);
+  const byLine = new Map<number, string[]>();
+  for (const d of [...problems, ...notes].sort(byPosition)) byLine.set(d.line, [...(byLine.get(d.line) ?? []), d.message]);
+  const yaml = renderYaml({ file, conf: parsed.conf, entries, notes: byLine, problemCount: problems.length, noteCount: notes.length });
+  return { yaml, problems, notes };
 }

@@ -9,11 +9,16 @@ import { readCyrusInt, readCyrusSwitch } from './values.js';
 /** A quiesce value as it will be written. */
 export type FieldValue = string | number | boolean;
 
-/** A problem with one key of an entry (or with the entry itself when `key` is undefined). */
+/**
+ * Something to tell about one key of an entry (or the entry itself when `key` is undefined).
+ * A `problem` is written but not carried over, or carried over so that quiesce refuses it; a
+ * `note` is carried over faithfully but deserves a look.
+ */
 export interface EntryProblem {
   readonly col: number;
   readonly key: string | undefined;
   readonly message: string;
+  readonly kind: 'problem' | 'note';
 }
 
 /** A converted entry: `fields` is undefined when the entry cannot be carried over at all. */
@@ -36,8 +41,8 @@ function isRollingSyncClient(cmd: FieldValue | undefined): boolean {
 /** Converts one entry of one section; never throws, every loss is an EntryProblem. */
 export function convertEntry(section: CyrusSectionName, entry: CyrusEntry): ConvertedEntry {
   const problems: EntryProblem[] = [];
-  const problem = (arg: CyrusArg, message: string): void => {
-    problems.push({ col: arg.col, key: arg.key, message });
+  const problem = (arg: CyrusArg, message: string, kind: EntryProblem['kind'] = 'problem'): void => {
+    problems.push({ col: arg.col, key: arg.key, message, kind });
   };
   const rules = KEY_RULES[section];
 
@@ -75,7 +80,7 @@ export function convertEntry(section: CyrusSectionName, entry: CyrusEntry): Conv
         if (n === undefined) {
           problem(arg, `expected an integer, got \`${arg.value}\`; Cyrus uses the default ${rule.cyrusDefault}, dropped`);
         } else {
-          if (!n.exact) problem(arg, `\`${arg.value}\` is read as ${n.n} by Cyrus`);
+          if (!n.exact) problem(arg, `\`${arg.value}\` is read as ${n.n} by Cyrus`, 'note');
           fields.set(key, n.n);
         }
         break;
@@ -97,11 +102,11 @@ export function convertEntry(section: CyrusSectionName, entry: CyrusEntry): Conv
     }
   }
 
-  const entryProblem = (message: string): ConvertedEntry => ({ fields: undefined, problems: [...problems, { col: entry.col, key: undefined, message }] });
+  const entryProblem = (message: string): ConvertedEntry => ({ fields: undefined, problems: [...problems, { col: entry.col, key: undefined, message, kind: 'problem' }] });
   if (!fields.has('cmd')) return entryProblem('no `cmd`, so Cyrus master refuses this entry, dropped');
   if (section === 'SERVICES' && !fields.has('listen')) return entryProblem('no `listen`, so Cyrus master refuses this service, dropped');
   if (section === 'START' && isRollingSyncClient(fields.get('cmd'))) {
-    problems.push({ col: entry.col, key: undefined, message: ROLLING_SYNC_IN_START });
+    problems.push({ col: entry.col, key: undefined, message: ROLLING_SYNC_IN_START, kind: 'note' });
   }
   if (section === 'EVENTS') {
     const converted = convertSchedule(first, entry.col);

@@ -16,8 +16,8 @@ export interface ConvertedSchedule {
 /** Reads the first `period`, `at` and `cron` of an EVENTS entry; `nameCol` positions entry-level problems. */
 export function convertSchedule(args: ReadonlyMap<string, CyrusArg>, nameCol: number): ConvertedSchedule {
   const problems: EntryProblem[] = [];
-  const problem = (arg: CyrusArg, message: string): void => {
-    problems.push({ col: arg.col, key: arg.key, message });
+  const problem = (arg: CyrusArg, message: string, kind: EntryProblem['kind'] = 'problem'): void => {
+    problems.push({ col: arg.col, key: arg.key, message, kind });
   };
   const period = args.get('period');
   const at = args.get('at');
@@ -46,13 +46,14 @@ export function convertSchedule(args: ReadonlyMap<string, CyrusArg>, nameCol: nu
   if (period !== undefined) {
     const n = readCyrusInt(period.value);
     if (n !== undefined && n.n > 0) {
-      if (!n.exact) problem(period, `\`${period.value}\` is read as ${n.n} by Cyrus`);
+      if (!n.exact) problem(period, `\`${period.value}\` is read as ${n.n} by Cyrus`, 'note');
       return { schedule: { period: n.n }, problems };
     }
   }
   problems.push({
     col: period?.col ?? nameCol,
     key: period?.key,
+    kind: 'problem',
     message: 'without a `period` of at least 1 or an `at`, Cyrus runs an event once at startup; quiesce has no such schedule, entry dropped',
   });
   return { schedule: undefined, problems };

@@ -18,9 +18,10 @@ export interface RenderInput {
   readonly file: string;
   readonly conf: CyrusConf;
   readonly entries: ReadonlyMap<CyrusEntry, PlannedEntry>;
-  /** Problem messages by 1-based line, written as notes where that line's content goes. */
+  /** Problem and note messages by 1-based line, written where that line's content goes. */
   readonly notes: ReadonlyMap<number, readonly string[]>;
   readonly problemCount: number;
+  readonly noteCount: number;
 }
 
 /** Prefix of every note the converter writes into the YAML. */
@@ -71,7 +72,7 @@ class PendingComments {
 }
 
 /** The header every converted file starts with. */
-function header(file: string, problemCount: number): string {
+function header(file: string, problemCount: number, noteCount: number): string {
   const lines = [
     ` quiesce config converted from ${file} by \`quiesce convert\`.`,
     '',
@@ -81,8 +82,9 @@ function header(file: string, problemCount: number): string {
     ' EVENTS `period` is in minutes, as in cyrus.conf; `at` is a daily local time "HHMM".',
     ' Commented-out cyrus.conf entries are converted too: remove the `#` to enable one.',
   ];
-  if (problemCount > 0) {
-    lines.push('', ` ${problemCount} problem(s) while converting: see the lines starting with "#${NOTE_PREFIX.trimEnd()}".`);
+  if (problemCount + noteCount > 0) {
+    const counts = [problemCount > 0 ? `${problemCount} problem(s) (not carried over)` : '', noteCount > 0 ? `${noteCount} note(s)` : ''];
+    lines.push('', ` ${counts.filter((c) => c !== '').join(' and ')}: see the lines starting with "#${NOTE_PREFIX.trimEnd()}".`);
   }
   return lines.join('\n');
 }
@@ -152,7 +154,7 @@ function sectionNode(input: RenderInput, section: CyrusSection): YAMLMap {
 export function renderYaml(input: RenderInput): string {
   const root = new YAMLMap();
   const doc = new Document(root);
-  doc.commentBefore = header(input.file, input.problemCount);
+  doc.commentBefore = header(input.file, input.problemCount, input.noteCount);
   const pending = new PendingComments();
   for (const item of input.conf.items) {
     switch (item.kind) {

@@ -5,16 +5,17 @@ import { convertCyrusConf } from '../../../src/convert/cyrus-conf.js';
 import { formatDiagnostic } from '../../../src/errors.js';
 
 const fixture = (name: string): string => `test/fixtures/cyrus-conf/${name}`;
-const convert = (name: string): { object: unknown; yaml: string; problems: string[] } => {
+const convert = (name: string): { object: unknown; yaml: string; problems: string[]; notes: string[] } => {
   const file = fixture(name);
   const r = convertCyrusConf(readFileSync(file, 'utf8'), file);
-  return { object: parse(r.yaml), yaml: r.yaml, problems: r.problems.map(formatDiagnostic) };
+  return { object: parse(r.yaml), yaml: r.yaml, problems: r.problems.map(formatDiagnostic), notes: r.notes.map(formatDiagnostic) };
 };
 
 describe('convertCyrusConf', () => {
   it('converts a Debian-like file entry for entry, renaming a START entry that an EVENTS entry shares', () => {
-    const { object, problems } = convert('debian-like.conf');
-    expect(problems).toEqual([
+    const { object, problems, notes } = convert('debian-like.conf');
+    expect(problems).toEqual([]);
+    expect(notes).toEqual([
       `${fixture('debian-like.conf')}:12:2: START.delprune: \`delprune\` also names an entry in EVENTS and quiesce names are unique across sections: renamed \`delprune-start\``,
     ]);
     expect(object).toEqual({
@@ -105,19 +106,16 @@ describe('convertCyrusConf', () => {
     expect(yaml).toContain('  tlsprune: { cmd: "tls_prune", at: "0400" }\n');
   });
 
-  it('reports every refused, ignored or lost thing with file:line:col and key path', () => {
-    const { problems } = convert('problems.conf');
+  it('reports every refused, ignored or lost thing with file:line:col and key path, and notes the rest', () => {
+    const { problems, notes } = convert('problems.conf');
     const f = fixture('problems.conf');
     expect(problems).toEqual([
       `${f}:3:35: START.recover.listen: Cyrus does not read \`listen\` in START, dropped`,
-      `${f}:4:3: START.recover: a second START entry named \`recover\` is renamed \`recover2\`, as YAML keys are unique`,
       `${f}:5:3: START.empty: no \`cmd\`, so Cyrus master refuses this entry, dropped`,
-      `${f}:6:3: START.sync: \`sync_client -r\` in START forks into the background and nothing supervises it; move it to DAEMON, where quiesce stops it after the services and before SHUTDOWN`,
       `${f}:10:40: SERVICES.imap.foo: unknown cyrus.conf key \`foo\`, dropped`,
       `${f}:10:58: SERVICES.imap.prefork: \`prefork\` is given twice and Cyrus reads only the first, dropped`,
       `${f}:11:3: SERVICES.imap: a second SERVICES entry named \`imap\` is refused by Cyrus master, dropped`,
       `${f}:12:40: SERVICES.pop3.prefork: expected an integer, got \`many\`; Cyrus uses the default 0, dropped`,
-      `${f}:12:53: SERVICES.pop3.maxchild: \`10x\` is read as 10 by Cyrus`,
       `${f}:12:66: SERVICES.pop3.babysit: cannot read \`2\` as a switch (Cyrus reads 0/1, yes/no, on/off, true/false, lower case); Cyrus uses the default false, dropped`,
       `${f}:13:48: SERVICES.notify6.proto: quiesce listens with tcp, tcp4, tcp6 or udp only: \`proto=udp6\` is kept, and quiesce refuses it until it is changed`,
       `${f}:14:3: SERVICES.nolisten: no \`listen\`, so Cyrus master refuses this service, dropped`,
@@ -135,6 +133,11 @@ describe('convertCyrusConf', () => {
       `${f}:32:1: a second \`SERVICES\` section is ignored by Cyrus (it reads only the first), skipped`,
       `${f}:36:1: text outside a section is ignored by Cyrus, dropped`,
       `${f}:38:1: unknown section \`LOGGING\` is ignored by Cyrus (it reads START, SERVICES, EVENTS, DAEMON), skipped`,
+    ]);
+    expect(notes).toEqual([
+      `${f}:4:3: START.recover: a second START entry named \`recover\` is renamed \`recover2\`, as YAML keys are unique`,
+      `${f}:6:3: START.sync: \`sync_client -r\` in START forks into the background and nothing supervises it; move it to DAEMON, where quiesce stops it after the services and before SHUTDOWN`,
+      `${f}:12:53: SERVICES.pop3.maxchild: \`10x\` is read as 10 by Cyrus`,
     ]);
   });
 
@@ -154,7 +157,7 @@ describe('convertCyrusConf', () => {
       },
       DAEMON: { idled: { cmd: 'idled' } },
     });
-    expect(yaml).toContain('# 26 problem(s) while converting: see the lines starting with "# quiesce convert:".');
+    expect(yaml).toContain('# 23 problem(s) (not carried over) and 3 note(s): see the lines starting with "# quiesce convert:".');
     expect(yaml).toContain(
       [
         '  # quiesce convert: bad character `_` in entry name `squatter_1` (only letters and digits); Cyrus master refuses this file, line not converted',
@@ -175,7 +178,8 @@ describe('convertCyrusConf', () => {
   it('keeps SERVICES and DAEMON names, which are their CYRUS_SERVICE, and renames EVENTS and START ones', () => {
     const text = 'START {\n  a cmd="x"\n  b cmd="x"\n}\nEVENTS {\n  a cmd="y" period=1\n}\nSERVICES {\n  a cmd="z" listen=1\n  b cmd="z" listen=2\n}\n';
     const r = convertCyrusConf(text, 'shared.conf');
-    expect(r.problems.map(formatDiagnostic)).toEqual([
+    expect(r.problems).toEqual([]);
+    expect(r.notes.map(formatDiagnostic)).toEqual([
       'shared.conf:2:3: START.a: `a` also names an entry in SERVICES and quiesce names are unique across sections: renamed `a-start`',
       'shared.conf:3:3: START.b: `b` also names an entry in SERVICES and quiesce names are unique across sections: renamed `b-start`',
       'shared.conf:6:3: EVENTS.a: `a` also names an entry in SERVICES and quiesce names are unique across sections: renamed `a-event`',
