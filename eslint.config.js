@@ -19,5 +19,11 @@ export default tseslint.config(
     },
   },
   { files: ['src/log.ts', 'test/**', 'bench/**'], rules: { 'no-console': 'off' } },
-  { files: ['test/fixtures/bin/**', 'eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['test/fixtures/bin/**', 'conf/demo/**', 'eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  // Plain Node scripts (fixtures, the demo programs): Node's globals.
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setInterval: 'readonly', setTimeout: 'readonly', clearInterval: 'readonly', Buffer: 'readonly' } },
+    rules: { 'no-console': 'off' },
+  },
 );

@@ -47,8 +47,9 @@ function convert(file: string): ExitCode {
   }
   const result = convertCyrusConf(text, file);
   print.out(result.yaml);
+  for (const d of result.notes) print.err(`${formatDiagnostic(d)} (note)`);
   for (const d of result.problems) print.err(formatDiagnostic(d));
-  if (result.problems.length > 0) print.err(`${file}: ${result.problems.length} problem(s); the YAML above leaves those parts out`);
+  if (result.problems.length > 0) print.err(`${file}: ${result.problems.length} problem(s), marked with "# quiesce convert:" comments in the YAML; fix them before \`quiesce check\``);
   return result.problems.length > 0 ? EXIT.configInvalid : EXIT.clean;
 }
 
@@ -99,11 +100,15 @@ async function run(opts: RunOptions): Promise<ExitCode> {
   };
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
+  // Signal handlers do not keep Node's event loop alive: a config with no children would let the
+  // process end while it waits for a signal.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
     const result = await supervisor.run();
     log.emit({ event: 'supervisor.exit', code: result.exitCode, reason: result.reason });
     return result.exitCode;
   } finally {
+    clearInterval(keepAlive);
     pidfile.value.release();
   }
 }

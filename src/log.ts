@@ -41,6 +41,7 @@ export type LogEvent =
   | { event: 'service.watcher-lost'; entry: string; reason: string }
   | { event: 'service.bind-failed'; entry: string; message: string }
   | { event: 'service.listening'; entry: string; address: string; backlog: number }
+  | { event: 'service.closed'; entry: string; address: string }
   | { event: 'shutdown.begin'; mode: 'graceful' | 'fast'; trigger: string }
   | { event: 'shutdown.step'; step: string; detail: string }
   | { event: 'shutdown.waiting'; step: string; count: number; children: readonly string[]; level: string; nextEscalationInMs: number | null }
@@ -81,6 +82,7 @@ const LEVEL: Record<LogEventName, Level> = {
   'service.watcher-lost': 'error',
   'service.bind-failed': 'error',
   'service.listening': 'info',
+  'service.closed': 'info',
   'shutdown.begin': 'info',
   'shutdown.step': 'info',
   'shutdown.waiting': 'info',
@@ -147,6 +149,8 @@ function describe(e: LogEvent): string {
       return e.message;
     case 'service.listening':
       return `SERVICE ${e.entry} listening on ${e.address} (backlog ${e.backlog})`;
+    case 'service.closed':
+      return `SERVICE ${e.entry} stopped listening on ${e.address}: new clients are refused`;
     case 'shutdown.begin':
       return `${e.mode} shutdown begins (${e.trigger})`;
     case 'shutdown.step':

@@ -10,8 +10,11 @@ import type { Clock } from '../clock.js';
 import type { CommandSpec } from '../config/types.js';
 import type { Log } from '../log.js';
 import type { ExitInfo } from './exit.js';
-import { findTagged, processGroupOf, signalGroup, signalPid, signalTree, TAG_VARIABLE } from './kill-tree.js';
+import { catchesSignal, findTagged, processGroupOf, signalGroup, signalPid, signalTree, TAG_VARIABLE } from './kill-tree.js';
 import { captureLines } from './output.js';
+
+/** How often settle() looks at a young child's signal handlers. */
+const SETTLE_POLL_MS = 5;
 
 /** Escalation steps: the entry's stop signal, then SIGTERM, then SIGKILL. */
 export type StopStep = 'stop' | 'term' | 'kill';
@@ -108,6 +111,21 @@ export class Child {
   /** `imapd[1234]`, how logs and progress lines name a child. */
   get label(): string {
     return `${this.spec.name}[${this.#state.pid ?? '-'}]`;
+  }
+
+  /**
+   * Resolves once a freshly started child has a handler for `signal`, or after `graceMs` of its
+   * life, whichever comes first. A program killed by the default action of SIGQUIT before it
+   * installed its handlers dumps core and skips its cleanup (Cyrus master has this race).
+   */
+  async settle(signal: NodeJS.Signals, graceMs: number): Promise<void> {
+    for (;;) {
+      const s = this.#state;
+      if (s.kind === 'exited' || s.pid === undefined) return;
+      const ageMs = this.#deps.clock.now() - s.startedAt;
+      if (ageMs >= graceMs || catchesSignal(s.pid, signal) !== false) return;
+      await this.#deps.clock.sleep(Math.min(SETTLE_POLL_MS, graceMs - ageMs));
+    }
   }
 
   /** Sends `signal` to the child's process group without changing its state (SIGHUP: recycle). */

@@ -7,7 +7,8 @@
 // environment, which descendants inherit; /proc/<pid>/environ tells which processes carry it
 // (the way a cgroup would, without needing one). tree-kill covers descendants that cleared their
 // environment, as long as they are still attached to the live tree.
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readdirSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import treeKill from 'tree-kill';
 
@@ -74,7 +75,7 @@ export function signalPid(pid: number, signal: NodeJS.Signals): boolean {
 const psAvailable = ((): boolean => {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     try {
-      accessSync(join(dir, 'ps'), constants.X_OK);
+      accessSync(join(dir, 'ps'), fsConstants.X_OK);
       return true;
     } catch {
       // keep looking
@@ -90,4 +91,16 @@ const psAvailable = ((): boolean => {
 export function signalTree(pid: number, signal: NodeJS.Signals): void {
   if (!psAvailable) return;
   treeKill(pid, signal, () => undefined);
+}
+
+/** True when `pid` has a handler for `signal` (the SigCgt mask of /proc/<pid>/status); undefined when unknown. */
+export function catchesSignal(pid: number, signal: NodeJS.Signals): boolean | undefined {
+  const number = constants.signals[signal];
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    return mask === undefined ? undefined : ((BigInt(`0x${mask}`) >> BigInt(number - 1)) & 1n) === 1n;
+  } catch {
+    return undefined;
+  }
 }

@@ -19,6 +19,8 @@ export interface Stoppable {
   signal(signal: NodeJS.Signals, step: StopStep): number;
   /** The process, its group and every process it left behind are gone. */
   isGone(): boolean;
+  /** Waits (bounded) until a just-started process handles `signal`. */
+  settle?(signal: NodeJS.Signals, graceMs: number): Promise<void>;
 }
 
 /** How a child is stopped: its own signal and timeouts. */
@@ -41,6 +43,9 @@ export interface StopOutcome {
 
 const NEXT: Record<StopStep, StopStep | undefined> = { stop: 'term', term: 'kill', kill: undefined };
 const RANK: Record<StopStep, number> = { stop: 0, term: 1, kill: 2 };
+
+/** A child younger than this gets its stop signal only once it handles it (or when it reaches this age). */
+export const STARTUP_GRACE_MS = 1_000;
 
 /** How often leftovers outside the child (stragglers, group members) are re-checked. */
 export const STRAGGLER_POLL_MS = 50;
@@ -95,6 +100,8 @@ export class Termination {
     for (;;) {
       const step = this.#step;
       if (!sent.includes(step)) {
+        if (step === 'stop') await this.child.settle?.(this.#plan.stopSignal, STARTUP_GRACE_MS);
+        if (this.#step !== step) continue; // advanced while settling
         sent.push(step);
         this.child.signal(this.#signalOf(step), step);
       }

@@ -28,6 +28,8 @@ export function progressLine(e: LogEvent): string | undefined {
     }
     case 'shutdown.command-skipped':
       return `SHUTDOWN ${e.entry}: skipped (${e.reason})`;
+    case 'service.closed':
+      return `${e.entry}: stopped listening on ${e.address}, new clients are refused`;
     case 'shutdown.stragglers':
       return `killed ${e.pids.length} leftover process(es): ${e.pids.join(', ')}`;
     case 'start.interrupted':

@@ -25,6 +25,9 @@ import { lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } fro
 
 type WorkerState = 'ready' | 'busy' | 'recycling';
 
+/** How long a drain waits for idle workers to leave before it shuts the listener down anyway. */
+export const IDLE_FIRST_MS = 100;
+
 type PoolState =
   | { readonly kind: 'idle' }
   | { readonly kind: 'running'; readonly failChain: readonly number[] }
@@ -148,10 +151,20 @@ export class ServicePool implements Unit {
     const done = new Promise<readonly StopOutcome[]>((r) => (resolveDone = r));
     this.#state = { kind: 'stopping', done }; // idle|running|disabled|stopped -> stopping
     this.#forkRetry?.abort();
-    // Drain: refuse new clients first, so they do not wait in a backlog nobody will accept.
-    await this.#closeListener();
     const plan = stopPlanOf(this.entry);
-    const outcomes = await Promise.all(this.liveChildren().map((w) => level.stop(w, plan)));
+    // Idle workers first: they leave at once on the stop signal. Shutting the listener down under
+    // them instead would make their accept() fail (Cyrus exits 71, "accept failed").
+    const idle = [...this.#workers].filter(([, s]) => s === 'ready').map(([w]) => level.stop(w, plan));
+    const idleGone = Promise.all(idle);
+    const grace = new AbortController();
+    await Promise.race([idleGone, this.#deps.clock.sleep(IDLE_FIRST_MS, grace.signal)]);
+    grace.abort();
+    // Then refuse new clients, so they do not wait in a backlog nobody will accept from.
+    const address = this.#listener?.address;
+    await this.#closeListener();
+    if (address !== undefined) this.#deps.log.emit({ event: 'service.closed', entry: this.name, address });
+    const busy = [...this.#workers].filter(([, s]) => s !== 'ready').map(([w]) => level.stop(w, plan));
+    const outcomes = [...(await idleGone), ...(await Promise.all(busy))];
     this.#state = { kind: 'stopped' }; // stopping -> stopped
     resolveDone(outcomes);
     return outcomes;

@@ -56,7 +56,7 @@ function applyPlain<E extends DaemonEntry | EventEntry | ServiceEntry>(host: Rel
     const unit = host.unit(before.name);
     if (unit === undefined) continue;
     if (!needsRestart(before, after)) {
-      unit.entry = after as never; // only how it is stopped changed
+      unit.entry = after; // only how it is stopped changed
       continue;
     }
     c.changed.push(after.name);

@@ -97,7 +97,7 @@ ${services}
     await waitStarted(q, 'imap', 3);
     const pids = q.logs.filter(ev('child.started', { entry: 'imap' })).map((l) => l.pid as number);
     q.kill('SIGQUIT');
-    await q.waitForLog(ev('child.signalled', { entry: 'imap' }));
+    await q.waitForLog(ev('service.closed', { entry: 'imap' }));
     expect(await connectOutcome(imapPort)).toBe('ECONNREFUSED');
     expect((await q.exited).code).toBe(0);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);

@@ -6,7 +6,8 @@ import { cleanup, ev, isAlive, readMarks, startQuiesce, tempDir, writeConfig, ty
 
 afterEach(cleanup);
 
-const ready = (q: Quiesce, name: string) => q.waitForLog((l) => l.event === 'child.output' && l.line === `ready ${name}`, `ready ${name}`);
+const ready = (q: Quiesce, name: string, count = 1) =>
+  q.waitForLog(() => q.logs.filter((l) => l.event === 'child.output' && l.line === `ready ${name}`).length >= count, `${count} x ready ${name}`);
 const pidsOf = (q: Quiesce) => q.logs.filter(ev('child.started')).map((l) => l.pid as number);
 
 describe('graceful shutdown (SIGQUIT)', () => {
@@ -23,9 +24,8 @@ SHUTDOWN:
   second: { cmd: "{{FIX}}/mark.mjs shutdown-second", env: { MARKER: "{{DIR}}/marks" } }
 `);
     const q = startQuiesce(dir, file);
-    await ready(q, 'web');
+    await ready(q, 'web', 2);
     await ready(q, 'sync');
-    await q.waitForLog(ev('supervisor.running'));
     q.kill('SIGQUIT');
     const { code } = await q.exited;
     expect(code).toBe(0);
