@@ -1,26 +1,19 @@
 #!/usr/bin/env node
-// commander: argv -> options -> load config -> run -> exit code. The only file that reads argv or exits.
+// commander: argv -> options -> the command -> exit code. The only file that reads argv or exits.
 import { earlySignals } from './first.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
-import { findTagged, signalPid } from './child/kill-tree.js';
-import { realClock } from './clock.js';
-import { convertCyrusConf } from './convert/cyrus-conf.js';
 import { loadConfigFile } from './config/load.js';
+import { convertCyrusConf } from './convert/cyrus-conf.js';
+import { escalateCommand, reloadCommand, statusCommand, stopCommand } from './control/commands.js';
 import { EXIT, formatDiagnostic, type ExitCode } from './errors.js';
-import { createLog, print, type Log } from './log.js';
-import { actionFor } from './supervisor/phase.js';
-import { acquirePidfile } from './supervisor/pidfile.js';
-import { Supervisor } from './supervisor/supervisor.js';
-import { SignalRouter } from './signals.js';
+import { print } from './log.js';
+import { needsInitShim, runUnderInitShim } from './ops/init-shim.js';
+import { planCommand } from './ops/plan-command.js';
+import { runInstance } from './run.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-
-interface RunOptions {
-  readonly config: string;
-  readonly logFormat: 'json' | 'pretty' | undefined;
-}
 
 /** `quiesce check`: every problem at once, exit 0 or 78. */
 function check(file: string): ExitCode {
@@ -36,7 +29,7 @@ function check(file: string): ExitCode {
   return EXIT.clean;
 }
 
-/** `quiesce convert`: cyrus.conf -> quiesce YAML on stdout; problems (unknown keys, ...) on stderr. */
+/** `quiesce convert`: cyrus.conf -> quiesce YAML on stdout; notes and problems on stderr. */
 function convert(file: string): ExitCode {
   let text: string;
   try {
@@ -53,67 +46,28 @@ function convert(file: string): ExitCode {
   return result.problems.length > 0 ? EXIT.configInvalid : EXIT.clean;
 }
 
-/** `quiesce run`: supervise until a shutdown completes; the exit code says whether failover is safe. */
-async function run(opts: RunOptions): Promise<ExitCode> {
-  const signals = new SignalRouter(process, ['SIGQUIT', 'SIGTERM', 'SIGINT', 'SIGHUP']);
-  const loaded = loadConfigFile(opts.config);
+/** The control socket of an instance: --socket, or the one its config names. */
+function socketOf(o: { config?: string; socket?: string }): string | ExitCode {
+  if (o.socket !== undefined) return o.socket;
+  if (o.config === undefined) {
+    print.err('say which instance: -c FILE (its config) or --socket PATH');
+    return EXIT.usage;
+  }
+  const loaded = loadConfigFile(o.config, { checkExecutables: false });
   if (!loaded.ok) {
     for (const d of loaded.error) print.err(formatDiagnostic(d));
-    print.err(`${opts.config}: ${loaded.error.length} problem(s); not starting`);
     return EXIT.configInvalid;
   }
-  const config = loaded.value;
-  const format = opts.logFormat ?? (config.supervisor.logFile === undefined && process.stderr.isTTY ? 'pretty' : 'json');
-  let log: Log;
-  try {
-    log = createLog({ format, file: config.supervisor.logFile });
-  } catch (e) {
-    print.err(`cannot open log file ${config.supervisor.logFile ?? ''}: ${(e as Error).message}`);
-    return EXIT.cannotStart;
-  }
-  const pidfile = acquirePidfile(config.supervisor.pidfile);
-  if (!pidfile.ok) {
-    log.emit({ event: 'supervisor.exit', code: EXIT.cannotStart, reason: pidfile.error });
-    return EXIT.cannotStart;
-  }
-  log.emit({ event: 'supervisor.starting', config: config.file, supervisorPid: process.pid, version });
-  const supervisor = new Supervisor(config, {
-    clock: realClock,
-    log,
-    loadConfig: (file) => loadConfigFile(file),
-    onPhase: (phase) => {
-      if (phase.kind === 'running') log.emit({ event: 'supervisor.running', supervisorPid: process.pid, stopHint: `stop gracefully with: kill -QUIT ${process.pid} (fast: kill -TERM ${process.pid})` });
-    },
-  });
-  const dispatch = (e: Parameters<Supervisor['dispatch']>[0]): void => {
-    log.emit({ event: 'signal.received', signal: e.trigger, action: actionFor(supervisor.phase.kind, e.kind) });
-    supervisor.dispatch(e);
-  };
-  earlySignals.attach(dispatch);
-  signals.attach(dispatch);
-  const onFatal = (error: unknown): void => {
-    log.emit({ event: 'supervisor.error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-    // Children are in their own process groups: do not leave them unsupervised.
-    for (const pid of findTagged(supervisor.tagPrefix, true)) signalPid(pid, 'SIGKILL');
-    pidfile.value.release();
-    process.exit(EXIT.internal);
-  };
-  process.on('uncaughtException', onFatal);
-  process.on('unhandledRejection', onFatal);
-  // Signal handlers do not keep Node's event loop alive: a config with no children would let the
-  // process end while it waits for a signal.
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  try {
-    const result = await supervisor.run();
-    log.emit({ event: 'supervisor.exit', code: result.exitCode, reason: result.reason });
-    return result.exitCode;
-  } finally {
-    clearInterval(keepAlive);
-    pidfile.value.release();
-  }
+  return loaded.value.supervisor.controlSocket;
 }
 
-function program(exit: (code: ExitCode) => void): Command {
+/** Runs a control command against the instance named by -c or --socket. */
+const control = (o: { config?: string; socket?: string }, run: (socket: string) => Promise<number>): Promise<number> => {
+  const socket = socketOf(o);
+  return typeof socket === 'string' ? run(socket) : Promise.resolve(socket);
+};
+
+function program(exit: (code: number) => void): Command {
   const p = new Command('quiesce')
     .description('A supervisor for Cyrus IMAP that stops a replication master cleanly: drain, stop, flush, verify.')
     .version(version)
@@ -123,29 +77,63 @@ function program(exit: (code: ExitCode) => void): Command {
     .description('run the config in the foreground until SIGQUIT (graceful) or SIGTERM/SIGINT (fast)')
     .requiredOption('-c, --config <file>', 'config file (YAML)')
     .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(['json', 'pretty']))
-    .action(async (o: RunOptions) => exit(await run(o)));
+    .action(async (o: { config: string; logFormat?: 'json' | 'pretty' }) => {
+      // As PID 1 (a container), quiesce runs under a small init that reaps orphaned grandchildren.
+      if (needsInitShim(process.pid, process.env)) {
+        exit(await runUnderInitShim([process.execPath, ...process.execArgv, ...process.argv.slice(1)], { signals: process, env: process.env }));
+        return;
+      }
+      exit(await runInstance({ config: o.config, logFormat: o.logFormat, version, early: earlySignals }));
+    });
   p.command('check')
     .description('validate a config and print every problem as FILE:LINE:COL: KEY.PATH: message')
     .requiredOption('-c, --config <file>', 'config file (YAML)')
     .action((o: { config: string }) => exit(check(o.config)));
   p.command('convert')
-    .description('print the quiesce YAML equivalent of a Cyrus cyrus.conf (problems go to stderr, exit 78 if any)')
+    .description('print the quiesce YAML equivalent of a Cyrus cyrus.conf (problems on stderr, exit 78 if any)')
     .argument('<cyrus.conf>', 'the cyrus.conf to convert')
     .action((file: string) => exit(convert(file)));
+  const instance = (c: Command): Command =>
+    c.option('-c, --config <file>', 'the instance\'s config file (finds its control socket)').option('--socket <path>', 'the instance\'s control socket');
+  instance(p.command('status').description('show the phase and every entry of a running instance').option('--json', 'print the snapshot as JSON'))
+    .action(async (o: { config?: string; socket?: string; json?: boolean }) => exit(await control(o, (s) => statusCommand(s, { json: o.json === true }, print))));
+  instance(p.command('stop').description('stop a running instance (graceful; --fast: SIGTERM first), follow it, exit with its exit code').option('--fast', 'children get SIGTERM at once'))
+    .action(async (o: { config?: string; socket?: string; fast?: boolean }) => exit(await control(o, (s) => stopCommand(s, { fast: o.fast === true }, print))));
+  instance(p.command('reload').description('reload the config of a running instance (like SIGHUP)'))
+    .action(async (o: { config?: string; socket?: string }) => exit(await control(o, (s) => reloadCommand(s, print))));
+  instance(p.command('escalate').description('skip a running shutdown to its next step (like a second SIGQUIT)'))
+    .action(async (o: { config?: string; socket?: string }) => exit(await control(o, (s) => escalateCommand(s, print))));
+  p.command('plan')
+    .description('print the stop sequence a config implies, with each step\'s worst-case budget and the total')
+    .requiredOption('-c, --config <file>', 'config file (YAML)')
+    .option('--stop-budget <duration>', 'warn when the total exceeds this (e.g. 90s)')
+    .option('--unit <file>', 'warn when the total exceeds TimeoutStopSec= of this systemd unit')
+    .option('--fast', 'plan the fast stop (SIGTERM first)')
+    .action(async (o: { config: string; stopBudget?: string; unit?: string; fast?: boolean }) => {
+      const loaded = loadConfigFile(o.config, { checkExecutables: false });
+      if (!loaded.ok) {
+        for (const d of loaded.error) print.err(formatDiagnostic(d));
+        exit(EXIT.configInvalid);
+        return;
+      }
+      exit(await planCommand(loaded.value, { stopBudget: o.stopBudget, unitFile: o.unit, fast: o.fast === true }, print));
+    });
   p.addHelpText('after', `
 Examples:
   quiesce convert /etc/cyrus.conf > /etc/quiesce/cyrus.yaml   switch from Cyrus master
   quiesce check -c /etc/quiesce/cyrus.yaml     validate (exit 0, or 78 with every problem listed)
   quiesce run -c /etc/quiesce/cyrus.yaml       supervise in the foreground
-  kill -QUIT $(cat /run/quiesce/cyrus.pid)     graceful stop: exit 0 = safe to fail over
+  quiesce status -c /etc/quiesce/cyrus.yaml    what a running instance is doing
+  quiesce stop -c /etc/quiesce/cyrus.yaml      graceful stop, followed; exit 0 = safe to fail over
 
-Exit codes: 0 clean, 1 START failed, 3 children needed SIGTERM/SIGKILL, 4 a SHUTDOWN command
-failed (NOT safe to fail over), 64 usage, 70 internal error, 75 could not start, 78 invalid config.`);
+Exit codes of run and stop: 0 clean, 1 START failed, 3 children needed SIGTERM/SIGKILL, 4 a
+SHUTDOWN command failed (NOT safe to fail over), 64 usage, 70 internal error, 75 could not start,
+78 invalid config.`);
   return p;
 }
 
 async function main(): Promise<void> {
-  let code: ExitCode = EXIT.clean;
+  let code = EXIT.clean as number;
   try {
     await program((c) => (code = c)).parseAsync(process.argv);
   } catch (e) {

@@ -50,7 +50,19 @@ export type LogEvent =
   | { event: 'shutdown.command-done'; entry: string; outcome: string; ok: boolean; durationMs: number; stderrTail: readonly string[] }
   | { event: 'shutdown.command-skipped'; entry: string; reason: string }
   | { event: 'shutdown.stragglers'; pids: readonly number[] }
-  | { event: 'shutdown.done'; exitCode: number; verdict: string; durationMs: number; escalated: readonly string[]; failedCommands: readonly string[] };
+  | { event: 'shutdown.done'; exitCode: number; verdict: string; durationMs: number; escalated: readonly string[]; failedCommands: readonly string[] }
+  | { event: 'control.listening'; path: string }
+  | { event: 'control.failed'; path: string; message: string }
+  | { event: 'notify.unavailable'; message: string }
+  | { event: 'metrics.listening'; address: string }
+  | { event: 'metrics.failed'; message: string }
+  | { event: 'report.written'; file: string; safeToFailOver: boolean }
+  | { event: 'report.failed'; file: string; message: string }
+  | { event: 'syslog.listening'; path: string }
+  | { event: 'syslog.failed'; path: string; message: string }
+  | { event: 'syslog.line'; program: string; pid: number | null; severity: string; message: string }
+  | { event: 'syslog.lost'; reason: string }
+  | { event: 'leftovers.found'; pids: readonly number[]; cmdlines: readonly string[] };
 
 export type LogEventName = LogEvent['event'];
 
@@ -92,6 +104,18 @@ const LEVEL: Record<LogEventName, Level> = {
   'shutdown.command-skipped': 'error',
   'shutdown.stragglers': 'warn',
   'shutdown.done': 'info',
+  'control.listening': 'info',
+  'control.failed': 'error',
+  'notify.unavailable': 'warn',
+  'metrics.listening': 'info',
+  'metrics.failed': 'error',
+  'report.written': 'info',
+  'report.failed': 'error',
+  'syslog.listening': 'info',
+  'syslog.failed': 'error',
+  'syslog.line': 'info',
+  'syslog.lost': 'error',
+  'leftovers.found': 'warn',
 };
 
 /** The human sentence of an event (`msg`); the structured fields carry the same facts. */
@@ -170,6 +194,30 @@ function describe(e: LogEvent): string {
       return `killed ${e.pids.length} leftover process(es) started by quiesce: ${e.pids.join(', ')}`;
     case 'shutdown.done':
       return `shutdown done in ${e.durationMs} ms, exit code ${e.exitCode}: ${e.verdict}`;
+    case 'control.listening':
+      return `control socket ${e.path} ready (quiesce status|stop|reload|escalate)`;
+    case 'control.failed':
+      return `no control socket at ${e.path}: ${e.message}; signals still work`;
+    case 'notify.unavailable':
+      return `systemd notification unavailable: ${e.message}`;
+    case 'metrics.listening':
+      return `metrics on http://${e.address}/metrics`;
+    case 'metrics.failed':
+      return `metrics endpoint not started: ${e.message}`;
+    case 'report.written':
+      return `shutdown report written to ${e.file} (${e.safeToFailOver ? 'safe' : 'NOT safe'} to fail over)`;
+    case 'report.failed':
+      return `shutdown report not written to ${e.file}: ${e.message}`;
+    case 'syslog.listening':
+      return `receiving syslog on ${e.path}`;
+    case 'syslog.failed':
+      return `syslog socket ${e.path} not started: ${e.message}`;
+    case 'syslog.line':
+      return `${e.program}[${e.pid ?? '-'}] ${e.severity}: ${e.message}`;
+    case 'syslog.lost':
+      return `syslog sink stopped (${e.reason}); Cyrus log lines are lost from now on`;
+    case 'leftovers.found':
+      return `${e.pids.length} process(es) left by an earlier quiesce that died: ${e.pids.map((p, i) => `${p} (${e.cmdlines[i] ?? ''})`).join(', ')}`;
     default:
       return ((x: never) => String(x))(e);
   }
@@ -187,6 +235,22 @@ export interface Log {
   emit(e: LogEvent): void;
   /** Reopens the log file (logrotate); a no-op on stderr. */
   reopen(): void;
+  /** Also hands every event to `listener` (control socket, metrics, notify); returns the unsubscribe. */
+  subscribe(listener: (e: LogEvent) => void): () => void;
+}
+
+/** The listeners part of a Log. */
+function bus(): { publish(e: LogEvent): void; subscribe(l: (e: LogEvent) => void): () => void } {
+  const listeners = new Set<(e: LogEvent) => void>();
+  return {
+    publish: (e) => {
+      for (const l of listeners) l(e);
+    },
+    subscribe: (l) => {
+      listeners.add(l);
+      return () => void listeners.delete(l);
+    },
+  };
 }
 
 /** Builds the pino logger. Writes are synchronous so nothing is lost on exit or SIGKILL escalation. */
@@ -198,13 +262,18 @@ export function createLog(opts: LogOptions): Log {
       ? pretty({ destination: dest, sync: true, colorize: file === undefined && process.stderr.isTTY, ignore: 'event,entry,section,pid,stream,line', translateTime: 'HH:MM:ss.l' })
       : dest;
   const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, level: 'info' }, stream);
+  const listeners = bus();
   return {
     emit(e) {
       logger[LEVEL[e.event]]({ ...e }, describe(e));
+      listeners.publish(e);
     },
     reopen() {
-      if (file !== undefined) dest.reopen();
+      if (file === undefined) return;
+      dest.reopen();
+      this.emit({ event: 'log.reopened', file });
     },
+    subscribe: listeners.subscribe,
   };
 }
 
@@ -217,5 +286,14 @@ export const print = {
 /** A logger that keeps events in memory, for unit tests. */
 export function memoryLog(): Log & { readonly events: LogEvent[] } {
   const events: LogEvent[] = [];
-  return { events, emit: (e) => void events.push(e), reopen: () => undefined };
+  const listeners = bus();
+  return {
+    events,
+    emit: (e) => {
+      events.push(e);
+      listeners.publish(e);
+    },
+    reopen: () => undefined,
+    subscribe: listeners.subscribe,
+  };
 }

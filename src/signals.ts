@@ -23,14 +23,21 @@ export class SignalRouter {
   readonly #queue: SupervisorEvent[] = [];
   #dispatch: ((e: SupervisorEvent) => void) | undefined;
   readonly #handlers = new Map<HandledSignal, () => void>();
+  readonly #meaning = new Map<HandledSignal, SupervisorEvent>();
 
   constructor(source: EventEmitter, signals: readonly HandledSignal[] = Object.keys(SIGNAL_EVENTS) as HandledSignal[]) {
     this.#source = source;
     for (const sig of signals) {
-      const handler = (): void => this.#deliver(SIGNAL_EVENTS[sig]);
+      this.#meaning.set(sig, SIGNAL_EVENTS[sig]);
+      const handler = (): void => this.#deliver(this.#meaning.get(sig) ?? SIGNAL_EVENTS[sig]);
       this.#handlers.set(sig, handler);
       source.on(sig, handler);
     }
+  }
+
+  /** Gives a signal another meaning (SUPERVISOR.graceful_signal: SIGTERM -> graceful stop). */
+  remap(sig: HandledSignal, e: SupervisorEvent): void {
+    this.#meaning.set(sig, e);
   }
 
   /** Starts delivering (queued events first). */

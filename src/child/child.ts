@@ -40,6 +40,8 @@ export interface SpawnOptions {
 interface Deps {
   readonly clock: Clock;
   readonly log: Log;
+  /** Wraps the argv of every child (setpriv --pdeathsig, see ops/pdeathsig.ts); identity when absent. */
+  readonly wrapArgv?: (argv: readonly string[]) => readonly string[];
 }
 
 /** One process, from spawn to exit; the supervisor's only handle on an OS process. */
@@ -60,7 +62,7 @@ export class Child {
     this.#deps = deps;
     const startedAt = deps.clock.now();
     const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...(opts.extraFds ?? [])];
-    const [file, ...args] = spec.argv;
+    const [file, ...args] = deps.wrapArgv ? deps.wrapArgv(spec.argv) : spec.argv;
     // detached: the child leads its own process group, so kill(-pid) reaches its descendants,
     // and a Ctrl-C on quiesce's terminal reaches quiesce alone (which then decides).
     this.process = spawn(file ?? '/nonexistent', args, {

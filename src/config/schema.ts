@@ -53,6 +53,12 @@ export const supervisorSchema = z.strictObject(
     listen_backlog: from(positiveInteger).optional(),
     ready_fail_limit: from(positiveInteger).optional(),
     ready_fail_interval: duration,
+    control_socket: from(nonEmptyString).optional(),
+    report_file: from(nonEmptyString).optional(),
+    metrics_port: from(integerAtLeast(0, 'a port number (0 = off)')).optional(),
+    graceful_signal: from(oneOf(['SIGQUIT', 'SIGTERM'])).optional(),
+    syslog_socket: from(nonEmptyString).optional(),
+    pdeathsig: from(boolean).optional(),
   },
   mapping,
 );

@@ -26,8 +26,10 @@ export function readSupervisor(value: unknown, where: Locator): ReadSupervisor {
 export function supervisorSettings(raw: RawSupervisor, configFile: string, baseDir: string): SupervisorSettings {
   const path = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(baseDir, p));
   const defaultPidfile = `${DEFAULTS.pidDir}/${basename(configFile, extname(configFile))}.pid`;
+  const pidfile = path(raw.pidfile) ?? defaultPidfile;
+  const stem = pidfile.endsWith('.pid') ? pidfile.slice(0, -4) : pidfile;
   return {
-    pidfile: path(raw.pidfile) ?? defaultPidfile,
+    pidfile,
     logFile: path(raw.log_file),
     quitTimeoutMs: raw.quit_timeout ?? DEFAULTS.quitTimeoutMs,
     termTimeoutMs: raw.term_timeout ?? DEFAULTS.termTimeoutMs,
@@ -43,5 +45,11 @@ export function supervisorSettings(raw: RawSupervisor, configFile: string, baseD
     listenBacklog: raw.listen_backlog ?? DEFAULTS.listenBacklog,
     readyFailLimit: raw.ready_fail_limit ?? DEFAULTS.readyFailLimit,
     readyFailIntervalMs: raw.ready_fail_interval ?? DEFAULTS.readyFailIntervalMs,
+    controlSocket: path(raw.control_socket) ?? `${stem}.sock`,
+    reportFile: path(raw.report_file) ?? `${stem}.report.json`,
+    metricsPort: raw.metrics_port ?? DEFAULTS.metricsPort,
+    gracefulSignal: raw.graceful_signal ?? DEFAULTS.gracefulSignal,
+    syslogSocket: path(raw.syslog_socket),
+    pdeathsig: raw.pdeathsig ?? DEFAULTS.pdeathsig,
   };
 }

@@ -42,6 +42,12 @@ export const DEFAULTS = {
   readyFailIntervalMs: 10_000,
   /** DAEMON `wait: true`: how long to wait for `ok\r\n` on fd 3 (entry `wait_timeout`). */
   waitTimeoutMs: 10_000,
+  /** Prometheus /metrics port on 127.0.0.1; 0 = off (SUPERVISOR.metrics_port). */
+  metricsPort: 0,
+  /** The signal that means "graceful stop" (SUPERVISOR.graceful_signal); SIGTERM in containers. */
+  gracefulSignal: 'SIGQUIT' as 'SIGQUIT' | 'SIGTERM',
+  /** Children get SIGTERM if quiesce itself dies (setpriv --pdeathsig) (SUPERVISOR.pdeathsig). */
+  pdeathsig: true,
 } as const;
 
 /** The five process sections of a config, in the order they are started. */
@@ -142,6 +148,16 @@ export interface SupervisorSettings {
   readonly listenBacklog: number;
   readonly readyFailLimit: number;
   readonly readyFailIntervalMs: number;
+  /** Control socket path; default: the pidfile's path with `.sock` instead of `.pid`. */
+  readonly controlSocket: string;
+  /** Where the shutdown report (JSON) is written; default: the pidfile's path with `.report.json`. */
+  readonly reportFile: string;
+  /** 0 = no metrics endpoint. */
+  readonly metricsPort: number;
+  readonly gracefulSignal: 'SIGQUIT' | 'SIGTERM';
+  /** A unix datagram socket to receive the Cyrus programs' syslog lines on (e.g. /dev/log), or none. */
+  readonly syslogSocket: string | undefined;
+  readonly pdeathsig: boolean;
 }
 
 /** A validated config: entries keep the file's order. */

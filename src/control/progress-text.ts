@@ -62,6 +62,18 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'service.watcher-lost':
     case 'service.bind-failed':
     case 'service.listening':
+    case 'control.listening':
+    case 'control.failed':
+    case 'notify.unavailable':
+    case 'metrics.listening':
+    case 'metrics.failed':
+    case 'report.written':
+    case 'report.failed':
+    case 'syslog.listening':
+    case 'syslog.failed':
+    case 'syslog.line':
+    case 'syslog.lost':
+    case 'leftovers.found':
       return undefined;
     default:
       return ((x: never) => x)(e);

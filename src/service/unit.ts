@@ -47,6 +47,8 @@ export interface UnitDeps {
   readonly settings: () => SupervisorSettings;
   /** A fresh QUIESCE_TAG value for the next child. */
   readonly nextTag: () => string;
+  /** Wraps every child's argv (setpriv --pdeathsig); identity when absent. */
+  readonly wrapArgv?: (argv: readonly string[]) => readonly string[];
 }
 
 /** The stop plan written in an entry. */

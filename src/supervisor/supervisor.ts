@@ -25,6 +25,8 @@ export interface SupervisorDeps {
   readonly loadConfig: (file: string) => Result<Config, readonly Diagnostic[]>;
   /** Called after each phase change (status, notify). */
   readonly onPhase?: (phase: Phase) => void;
+  /** Wraps every child's argv (setpriv --pdeathsig). */
+  readonly wrapArgv?: (argv: readonly string[]) => readonly string[];
 }
 
 /** How a run ended. */
@@ -62,7 +64,10 @@ export class Supervisor {
     this.#started = deps.clock.now();
     this.#phase = { kind: 'starting', since: this.#started, entry: undefined };
     this.#tagPrefix = `${process.pid}.${this.#started}.`;
-    this.#unitDeps = { clock: deps.clock, log: deps.log, settings: () => this.#config.supervisor, nextTag: () => `${this.#tagPrefix}${++this.#seq}` };
+    this.#unitDeps = {
+      clock: deps.clock, log: deps.log, settings: () => this.#config.supervisor,
+      nextTag: () => `${this.#tagPrefix}${++this.#seq}`, wrapArgv: deps.wrapArgv,
+    };
   }
 
   get phase(): Phase {

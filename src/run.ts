@@ -1,0 +1,163 @@
+// `quiesce run`: the composition root. Config, log, pidfile, the supervisor, and the operator
+// surface around it (control socket, report, metrics, systemd notify, syslog sink), in the order
+// they must start and stop.
+import { hostname } from 'node:os';
+import { realClock } from './clock.js';
+import { loadConfigFile } from './config/load.js';
+import type { Config } from './config/types.js';
+import { findLeftovers } from './ops/leftovers.js';
+import { QuiesceMetrics } from './ops/metrics.js';
+import { startMetricsServer } from './ops/metrics-server.js';
+import { createNotifier, notificationFor } from './ops/notify.js';
+import { findExecutable, withPdeathsig } from './ops/pdeathsig.js';
+import { buildShutdownReport, writeReportAtomically } from './ops/report.js';
+import { ShutdownTimeline } from './ops/shutdown-timeline.js';
+import { startSyslogSink } from './ops/syslog-sink.js';
+import { startControlServer } from './control/server.js';
+import { EXIT, formatDiagnostic, type ExitCode } from './errors.js';
+import { createLog, print, type Log } from './log.js';
+import { SignalRouter } from './signals.js';
+import { actionFor, type SupervisorEvent } from './supervisor/phase.js';
+import { acquirePidfile } from './supervisor/pidfile.js';
+import { Supervisor, type RunResult } from './supervisor/supervisor.js';
+import { findTagged, signalPid } from './child/kill-tree.js';
+
+/** What `quiesce run` was asked for on the command line. */
+export interface RunOptions {
+  readonly config: string;
+  readonly logFormat: 'json' | 'pretty' | undefined;
+  readonly version: string;
+  /** SIGUSR1, installed before anything else was loaded. */
+  readonly early: SignalRouter;
+}
+
+/** Optional services around the supervisor; each can fail without stopping it (logged loudly). */
+async function startOperatorSurface(config: Config, supervisor: Supervisor, log: Log, dispatch: (e: SupervisorEvent) => void, finished: Promise<{ exitCode: number; verdict: string }>, version: string) {
+  const s = config.supervisor;
+  const closers: (() => Promise<void> | void)[] = [];
+  const control = await startControlServer(s.controlSocket, { status: () => supervisor.status(version), dispatch, subscribe: (l) => log.subscribe(l), finished });
+  if (control.ok) {
+    log.emit({ event: 'control.listening', path: s.controlSocket });
+    closers.push(() => control.value.close());
+  } else log.emit({ event: 'control.failed', path: s.controlSocket, message: control.error });
+  if (s.metricsPort > 0) {
+    const metrics = new QuiesceMetrics(() => supervisor.status(version));
+    closers.push(log.subscribe((e) => metrics.observe(e)));
+    const server = await startMetricsServer(metrics, s.metricsPort);
+    if (server.ok) {
+      log.emit({ event: 'metrics.listening', address: `127.0.0.1:${s.metricsPort}` });
+      closers.push(() => server.value.close());
+    } else log.emit({ event: 'metrics.failed', message: server.error });
+  }
+  const notifier = createNotifier({ env: process.env, onProblem: (message) => log.emit({ event: 'notify.unavailable', message }) });
+  if (notifier.enabled) {
+    let last: Promise<void> = Promise.resolve();
+    closers.push(log.subscribe((e) => {
+      const lines = notificationFor(e);
+      if (lines !== undefined) last = notifier.send(lines);
+    }));
+    closers.push(() => last);
+  }
+  if (s.syslogSocket !== undefined) {
+    const sink = await startSyslogSink(s.syslogSocket, {
+      onRecord: (r) => log.emit({ event: 'syslog.line', program: r.program ?? '-', pid: r.pid ?? null, severity: r.severity, message: r.message }),
+      onExit: (reason) => log.emit({ event: 'syslog.lost', reason }),
+    });
+    if (sink.ok) {
+      log.emit({ event: 'syslog.listening', path: s.syslogSocket });
+      closers.push(() => sink.value.close());
+    } else log.emit({ event: 'syslog.failed', path: s.syslogSocket, message: sink.error });
+  }
+  return { close: async () => { for (const c of closers.reverse()) await c(); } };
+}
+
+/** Writes the shutdown report; a failure is logged, never fatal. */
+async function writeReport(result: RunResult, config: Config, timeline: ShutdownTimeline, log: Log, version: string, request: { mode: 'graceful' | 'fast'; trigger: string } | undefined): Promise<void> {
+  if (result.report === undefined) return;
+  const doc = buildShutdownReport(result.report, {
+    supervisorPid: process.pid, config: config.file, version, hostname: hostname(),
+    mode: request?.mode ?? 'graceful', trigger: request?.trigger ?? 'unknown',
+    startedAtMs: timeline.beganAtMs ?? realClock.now(), writtenAtMs: realClock.now(), steps: timeline.steps,
+  });
+  const written = await writeReportAtomically(config.supervisor.reportFile, doc);
+  if (written.ok) log.emit({ event: 'report.written', file: config.supervisor.reportFile, safeToFailOver: doc.verdict.safeToFailOver });
+  else log.emit({ event: 'report.failed', file: config.supervisor.reportFile, message: written.error });
+}
+
+/** Supervises until a shutdown completes; resolves with the documented exit code. */
+export async function runInstance(opts: RunOptions): Promise<ExitCode> {
+  const signals = new SignalRouter(process, ['SIGQUIT', 'SIGTERM', 'SIGINT', 'SIGHUP']);
+  const loaded = loadConfigFile(opts.config);
+  if (!loaded.ok) {
+    for (const d of loaded.error) print.err(formatDiagnostic(d));
+    print.err(`${opts.config}: ${loaded.error.length} problem(s); not starting`);
+    return EXIT.configInvalid;
+  }
+  const config = loaded.value;
+  if (config.supervisor.gracefulSignal === 'SIGTERM') signals.remap('SIGTERM', { kind: 'shutdown', mode: 'graceful', trigger: 'SIGTERM' });
+  const format = opts.logFormat ?? (config.supervisor.logFile === undefined && process.stderr.isTTY ? 'pretty' : 'json');
+  let log: Log;
+  try {
+    log = createLog({ format, file: config.supervisor.logFile });
+  } catch (e) {
+    print.err(`cannot open log file ${config.supervisor.logFile ?? ''}: ${(e as Error).message}`);
+    return EXIT.cannotStart;
+  }
+  const pidfile = acquirePidfile(config.supervisor.pidfile);
+  if (!pidfile.ok) {
+    log.emit({ event: 'supervisor.exit', code: EXIT.cannotStart, reason: pidfile.error });
+    return EXIT.cannotStart;
+  }
+  log.emit({ event: 'supervisor.starting', config: config.file, supervisorPid: process.pid, version: opts.version });
+  const leftovers = findLeftovers();
+  if (leftovers.length > 0) log.emit({ event: 'leftovers.found', pids: leftovers.map((l) => l.pid), cmdlines: leftovers.map((l) => l.cmdline) });
+
+  const setpriv = config.supervisor.pdeathsig ? findExecutable('setpriv', process.env.PATH) : undefined;
+  const timeline = new ShutdownTimeline(realClock);
+  let request: { mode: 'graceful' | 'fast'; trigger: string } | undefined;
+  const supervisor = new Supervisor(config, {
+    clock: realClock,
+    log,
+    loadConfig: (file) => loadConfigFile(file),
+    wrapArgv: setpriv === undefined ? undefined : (argv) => withPdeathsig(argv, setpriv),
+    onPhase: (phase) => {
+      if (phase.kind === 'running') log.emit({ event: 'supervisor.running', supervisorPid: process.pid, stopHint: `stop gracefully with: kill -QUIT ${process.pid} or quiesce stop -c ${config.file}` });
+    },
+  });
+  const dispatch = (e: SupervisorEvent): void => {
+    if (e.kind === 'shutdown' && request === undefined) request = { mode: e.mode, trigger: e.trigger };
+    log.emit({ event: 'signal.received', signal: e.trigger, action: actionFor(supervisor.phase.kind, e.kind) });
+    supervisor.dispatch(e);
+  };
+  let finish: (r: { exitCode: number; verdict: string }) => void = () => undefined;
+  const finished = new Promise<{ exitCode: number; verdict: string }>((r) => (finish = r));
+  const unsubscribeTimeline = log.subscribe((e) => timeline.observe(e));
+  const surface = await startOperatorSurface(config, supervisor, log, dispatch, finished, opts.version);
+  opts.early.attach(dispatch);
+  signals.attach(dispatch);
+  const onFatal = (error: unknown): void => {
+    log.emit({ event: 'supervisor.error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    // Children are in their own process groups: do not leave them unsupervised.
+    for (const pid of findTagged(supervisor.tagPrefix, true)) signalPid(pid, 'SIGKILL');
+    pidfile.value.release();
+    process.exit(EXIT.internal);
+  };
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+  // Signal handlers do not keep Node's event loop alive: a config with no children would let the
+  // process end while it waits for a signal.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  try {
+    const result = await supervisor.run();
+    unsubscribeTimeline();
+    await writeReport(result, supervisor.config, timeline, log, opts.version, request);
+    log.emit({ event: 'supervisor.exit', code: result.exitCode, reason: result.reason });
+    finish({ exitCode: result.exitCode, verdict: result.reason });
+    await surface.close();
+    return result.exitCode;
+  } finally {
+    clearInterval(keepAlive);
+    signals.close();
+    pidfile.value.release();
+  }
+}
