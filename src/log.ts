@@ -240,7 +240,7 @@ export interface Log {
 }
 
 /** The listeners part of a Log. */
-function bus(): { publish(e: LogEvent): void; subscribe(l: (e: LogEvent) => void): () => void } {
+function bus(): { publish: (e: LogEvent) => void; subscribe: (l: (e: LogEvent) => void) => () => void } {
   const listeners = new Set<(e: LogEvent) => void>();
   return {
     publish: (e) => {
@@ -271,7 +271,9 @@ export function createLog(opts: LogOptions): Log {
     reopen() {
       if (file === undefined) return;
       dest.reopen();
-      this.emit({ event: 'log.reopened', file });
+      const e: LogEvent = { event: 'log.reopened', file };
+      logger.info({ ...e }, describe(e));
+      listeners.publish(e);
     },
     subscribe: listeners.subscribe,
   };

@@ -51,6 +51,12 @@ describe('a valid full file', () => {
       listenBacklog: 64,
       readyFailLimit: 3,
       readyFailIntervalMs: 20_000,
+      controlSocket: join(dir, 'run/full.sock'),
+      reportFile: join(dir, 'run/full.report.json'),
+      metricsPort: 0,
+      gracefulSignal: 'SIGQUIT',
+      syslogSocket: undefined,
+      pdeathsig: true,
     });
   });
 
@@ -155,6 +161,12 @@ describe('defaults', () => {
       listenBacklog: DEFAULTS.listenBacklog,
       readyFailLimit: DEFAULTS.readyFailLimit,
       readyFailIntervalMs: DEFAULTS.readyFailIntervalMs,
+      controlSocket: `${DEFAULTS.pidDir}/site-a.sock`,
+      reportFile: `${DEFAULTS.pidDir}/site-a.report.json`,
+      metricsPort: DEFAULTS.metricsPort,
+      gracefulSignal: DEFAULTS.gracefulSignal,
+      syslogSocket: undefined,
+      pdeathsig: DEFAULTS.pdeathsig,
     });
     expect([config.start, config.services, config.events, config.daemons, config.shutdown]).toEqual([[], [], [], [], []]);
   });
