@@ -7,11 +7,16 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfigFile } from './config/load.js';
 import { convertCyrusConf } from './convert/cyrus-conf.js';
 import { escalateCommand, reloadCommand, statusCommand, stopCommand } from './control/commands.js';
+import { startCommand } from './control/start.js';
+import { realClock } from './clock.js';
+import { parseDuration } from './config/fields.js';
 import { EXIT, formatDiagnostic, type ExitCode } from './errors.js';
 import { print } from './log.js';
 import { needsInitShim, runUnderInitShim } from './ops/init-shim.js';
 import { planCommand } from './ops/plan-command.js';
 import { runInstance } from './run.js';
+import { loadPairFile } from './failover/pair-file.js';
+import { swap } from './failover/swap.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -93,6 +98,21 @@ function program(exit: (code: number) => void): Command {
     .description('print the quiesce YAML equivalent of a Cyrus cyrus.conf (problems on stderr, exit 78 if any)')
     .argument('<cyrus.conf>', 'the cyrus.conf to convert')
     .action((file: string) => exit(convert(file)));
+  p.command('start')
+    .description('run an instance in the background (log: SUPERVISOR.log_file or next to the pidfile) and wait until it is running')
+    .requiredOption('-c, --config <file>', 'config file (YAML)')
+    .option('--wait <duration>', 'how long to wait for the running phase', '120s')
+    .action(async (o: { config: string; wait: string }) => {
+      const waitMs = parseDuration(o.wait, 's');
+      const loaded = loadConfigFile(o.config);
+      if (!waitMs.ok) {
+        print.err(`--wait: ${waitMs.error}`);
+        exit(EXIT.usage);
+      } else if (!loaded.ok) {
+        for (const d of loaded.error) print.err(formatDiagnostic(d));
+        exit(EXIT.configInvalid);
+      } else exit(await startCommand(loaded.value, [process.execPath, ...process.execArgv, process.argv[1] ?? ''], print, realClock, waitMs.value));
+    });
   const instance = (c: Command): Command =>
     c.option('-c, --config <file>', 'the instance\'s config file (finds its control socket)').option('--socket <path>', 'the instance\'s control socket');
   instance(p.command('status').description('show the phase and every entry of a running instance').option('--json', 'print the snapshot as JSON'))
@@ -117,6 +137,17 @@ function program(exit: (code: number) => void): Command {
         return;
       }
       exit(await planCommand(loaded.value, { stopBudget: o.stopBudget, unitFile: o.unit, fast: o.fast === true }, print));
+    });
+  p.command('swap')
+    .description('soft failover: stop the master (verified flush), stop the replica, start each in the other role, verify')
+    .requiredOption('--pair <file>', 'the pair file: both sides, their command prefixes and configs')
+    .option('--force', 'go on even if the master cannot verify that everything was replicated (says what is lost)')
+    .action(async (o: { pair: string; force?: boolean }) => {
+      const pair = loadPairFile(o.pair);
+      if (!pair.ok) {
+        for (const d of pair.error) print.err(formatDiagnostic(d));
+        exit(EXIT.configInvalid);
+      } else exit(await swap(pair.value, { force: o.force === true }, print));
     });
   p.addHelpText('after', `
 Examples:

@@ -153,6 +153,8 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
     await writeReport(result, supervisor.config, timeline, log, opts.version, request);
     log.emit({ event: 'supervisor.exit', code: result.exitCode, reason: result.reason });
     finish({ exitCode: result.exitCode, verdict: result.reason });
+    // Let the control server write its `done` line to `quiesce stop` clients before it closes.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     await surface.close();
     return result.exitCode;
   } finally {

@@ -1,0 +1,72 @@
+// The pair file of `quiesce swap`: the two sides of a replicated pair and how to reach each.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import * as z from 'zod';
+import { err, ok, type Diagnostic, type Result } from '../errors.js';
+import { parseDuration } from '../config/fields.js';
+
+/** Defaults of the pair file. */
+export const PAIR_DEFAULTS = {
+  /** How quiesce is run on each side. */
+  quiesce: ['quiesce'] as readonly string[],
+  /** Budget of each step (a stop includes the whole shutdown, flush included). */
+  stepTimeoutMs: 600_000,
+} as const;
+
+/** One side: its command prefix (e.g. `[ssh, mail2]`) and its config as master and as replica. */
+export interface PairSide {
+  readonly name: string;
+  readonly prefix: readonly string[];
+  readonly master: string;
+  readonly replica: string;
+}
+
+/** A validated pair file. */
+export interface PairFile {
+  readonly file: string;
+  readonly quiesce: readonly string[];
+  readonly sides: readonly [PairSide, PairSide];
+  /** Run on the new master's side after the swap; exit 0 = replication flows. */
+  readonly verify: readonly string[] | undefined;
+  readonly stepTimeoutMs: number;
+}
+
+const argv = z.array(z.string().min(1));
+const side = z.strictObject({ prefix: argv.optional(), master: z.string().min(1), replica: z.string().min(1) });
+const schema = z.strictObject({
+  quiesce: argv.min(1).optional(),
+  sides: z.record(z.string(), side).refine((m) => Object.keys(m).length === 2, { message: 'expected exactly two sides' }),
+  verify: argv.min(1).optional(),
+  step_timeout: z.unknown().optional(),
+});
+
+/** Reads a pair file; config paths of a side without a prefix are resolved against the file's directory. */
+export function loadPairFile(file: string): Result<PairFile, Diagnostic[]> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return err([{ file, line: 1, col: 1, path: '', message: `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const at = (path: readonly PropertyKey[]): { line: number; col: number } => {
+    for (let n = path.length; n > 0; n--) {
+      const node: unknown = doc.getIn(path.slice(0, n) as unknown[], true);
+      if (isNode(node) && node.range) return lines.linePos(node.range[0]);
+    }
+    return { line: 1, col: 1 };
+  };
+  if (doc.errors.length > 0) return err(doc.errors.map((e) => ({ file, line: e.linePos?.[0].line ?? 1, col: e.linePos?.[0].col ?? 1, path: '', message: `YAML syntax: ${e.message.split('\n')[0] ?? e.code}` })));
+  const parsed = schema.safeParse(doc.toJS());
+  if (!parsed.success) return err(parsed.error.issues.map((i) => ({ file, ...at(i.path), path: i.path.join('.'), message: i.message })));
+  const timeout = parsed.data.step_timeout === undefined ? ok(PAIR_DEFAULTS.stepTimeoutMs) : parseDuration(parsed.data.step_timeout, 's');
+  if (!timeout.ok) return err([{ file, ...at(['step_timeout']), path: 'step_timeout', message: timeout.error }]);
+  const base = dirname(resolve(file));
+  const sides = Object.entries(parsed.data.sides).map(([name, s]): PairSide => {
+    const local = (s.prefix ?? []).length === 0;
+    return { name, prefix: s.prefix ?? [], master: local ? resolve(base, s.master) : s.master, replica: local ? resolve(base, s.replica) : s.replica };
+  }) as [PairSide, PairSide];
+  return ok({ file, quiesce: parsed.data.quiesce ?? PAIR_DEFAULTS.quiesce, sides, verify: parsed.data.verify, stepTimeoutMs: timeout.value });
+}

@@ -1,0 +1,110 @@
+// `quiesce swap`: the soft failover of a replicated pair, one printed step at a time.
+//
+//   find roles ──▶ stop master (must verify: nothing left to replicate) ──▶ stop replica
+//      ──▶ start old replica as master ──▶ start old master as replica ──▶ verify
+//
+// A failing step stops the swap and says which state each side is in and the commands that
+// continue it by hand. `--force` lets the swap go on when the master could not verify its flush,
+// and says what is then lost.
+import { EXIT } from '../errors.js';
+import type { PairFile, PairSide } from './pair-file.js';
+import { commandLine, runOnSide, sideArgv, type SideResult } from './side-command.js';
+
+/** Exit codes of `quiesce swap` (README). */
+export const SWAP_EXIT = {
+  /** Swapped and verified. */
+  swapped: 0,
+  /** A step failed; the message says where each side is. */
+  stepFailed: 1,
+  /** The master could not verify that nothing is left to replicate, and --force was not given. */
+  refused: 4,
+  /** The roles could not be found (not exactly one master running). */
+  rolesUnknown: 69,
+} as const;
+
+/** What a side is known to be doing, as the swap goes. */
+type SideState = 'master running' | 'replica running' | 'not running' | 'stopped, flush verified' | 'stopped, flush NOT verified' | 'master starting' | 'replica starting' | 'unknown';
+
+interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+/** Stop exit codes after which the stopped side is safe to leave (0 clean, 3 escalated but flushed). */
+const SAFE_STOP = new Set<number>([EXIT.clean, EXIT.escalated]);
+
+/** Runs the swap; resolves with its exit code. */
+export async function swap(pair: PairFile, opts: { readonly force: boolean }, io: Io): Promise<number> {
+  const state = new Map<string, SideState>(pair.sides.map((s) => [s.name, 'unknown']));
+  const run = (side: PairSide, args: readonly string[]): Promise<SideResult> =>
+    runOnSide(sideArgv(pair, side, args), pair.stepTimeoutMs, (line) => io.out(`  ${side.name}| ${line}`));
+  const isRunning = async (side: PairSide, config: string): Promise<boolean> => (await runOnSide(sideArgv(pair, side, ['status', '--json', '-c', config]), pair.stepTimeoutMs, () => undefined)).exitCode === 0;
+  const report = (): void => {
+    for (const [name, s] of state) io.err(`  ${name}: ${s}`);
+  };
+  const fail = (step: string, r: SideResult, next: readonly string[]): number => {
+    io.err(`swap stopped at "${step}": \`${r.commandLine}\` exited ${r.exitCode}. Where each side is now:`);
+    report();
+    if (next.length > 0) io.err(`To continue by hand, fix the cause, then run in order:\n${next.map((c) => `  ${c}`).join('\n')}`);
+    return SWAP_EXIT.stepFailed;
+  };
+
+  io.out('[1/6] finding the roles');
+  const [a, b] = pair.sides;
+  const aMaster = await isRunning(a, a.master);
+  const bMaster = await isRunning(b, b.master);
+  if (aMaster === bMaster) {
+    io.err(`cannot tell which side is the master: ${aMaster ? 'both' : 'neither'} of ${a.name} (${a.master}) and ${b.name} (${b.master}) answer as running masters`);
+    return SWAP_EXIT.rolesUnknown;
+  }
+  const [master, replica] = aMaster ? [a, b] : [b, a];
+  state.set(master.name, 'master running');
+  state.set(replica.name, (await isRunning(replica, replica.replica)) ? 'replica running' : 'not running');
+  io.out(`  master: ${master.name}, replica: ${replica.name} (${state.get(replica.name)})`);
+  const cmd = (side: PairSide, args: readonly string[]): string => commandLine(sideArgv(pair, side, args));
+  const rest = {
+    stopReplica: cmd(replica, ['stop', '-c', replica.replica]),
+    startNewMaster: cmd(replica, ['start', '-c', replica.master]),
+    startNewReplica: cmd(master, ['start', '-c', master.replica]),
+  };
+
+  io.out(`[2/6] stopping the master ${master.name} (graceful: drain, stop sync_client, flush, verify)`);
+  const stopped = await run(master, ['stop', '-c', master.master]);
+  if (SAFE_STOP.has(stopped.exitCode)) state.set(master.name, 'stopped, flush verified');
+  else if (stopped.exitCode === EXIT.shutdownFailed) {
+    state.set(master.name, 'stopped, flush NOT verified');
+    if (!opts.force) {
+      io.err(`refusing to swap: the master ${master.name} could not verify that everything was replicated (exit 4; its verdict is above and in its shutdown report). Bring the replica back and run \`${cmd(master, ['flush', '-C', '<its imapd.conf>'])}\`, or swap with --force to LOSE what is listed above on the new master.`);
+      report();
+      return SWAP_EXIT.refused;
+    }
+    io.err(`--force: going on although ${master.name} could not replicate everything; what its verdict above lists is NOT on ${replica.name} and will be missing there`);
+  } else return fail(`stop the master ${master.name}`, stopped, [rest.stopReplica, rest.startNewMaster, rest.startNewReplica]);
+
+  io.out(`[3/6] stopping the replica ${replica.name}`);
+  if (state.get(replica.name) === 'replica running') {
+    const r = await run(replica, ['stop', '-c', replica.replica]);
+    if (!SAFE_STOP.has(r.exitCode)) return fail(`stop the replica ${replica.name}`, r, [rest.stopReplica, rest.startNewMaster, rest.startNewReplica]);
+  }
+  state.set(replica.name, 'not running');
+
+  io.out(`[4/6] starting ${replica.name} as the new master`);
+  state.set(replica.name, 'master starting');
+  const newMaster = await run(replica, ['start', '-c', replica.master]);
+  if (newMaster.exitCode !== 0) return fail(`start ${replica.name} as master`, newMaster, [rest.startNewMaster, rest.startNewReplica]);
+  state.set(replica.name, 'master running');
+
+  io.out(`[5/6] starting ${master.name} as the new replica`);
+  state.set(master.name, 'replica starting');
+  const newReplica = await run(master, ['start', '-c', master.replica]);
+  if (newReplica.exitCode !== 0) return fail(`start ${master.name} as replica`, newReplica, [rest.startNewReplica]);
+  state.set(master.name, 'replica running');
+
+  io.out(`[6/6] checking that replication flows from ${replica.name} to ${master.name}`);
+  if (pair.verify !== undefined) {
+    const v = await runOnSide([...replica.prefix, ...pair.verify], pair.stepTimeoutMs, (line) => io.out(`  ${replica.name}| ${line}`));
+    if (v.exitCode !== 0) return fail(`verify replication ${replica.name} -> ${master.name}`, v, [commandLine([...replica.prefix, ...pair.verify])]);
+  } else io.out('  (no `verify` command in the pair file: both sides are running in their new roles)');
+  io.out(`swapped: ${replica.name} is the master, ${master.name} the replica`);
+  return SWAP_EXIT.swapped;
+}
