@@ -62,7 +62,13 @@ export type LogEvent =
   | { event: 'syslog.failed'; path: string; message: string }
   | { event: 'syslog.line'; program: string; pid: number | null; severity: string; message: string }
   | { event: 'syslog.lost'; reason: string }
-  | { event: 'leftovers.found'; pids: readonly number[]; cmdlines: readonly string[] };
+  | { event: 'leftovers.found'; pids: readonly number[]; cmdlines: readonly string[] }
+  | { event: 'replication.backlog'; channels: readonly string[]; remainingMs: number }
+  | { event: 'replication.drained'; durationMs: number }
+  | { event: 'replication.not-drained'; reason: string; backlog: readonly string[] }
+  | { event: 'replication.verified'; channels: number }
+  | { event: 'replication.left'; backlog: readonly string[] }
+  | { event: 'replication.config-error'; message: string };
 
 export type LogEventName = LogEvent['event'];
 
@@ -116,6 +122,12 @@ const LEVEL: Record<LogEventName, Level> = {
   'syslog.line': 'info',
   'syslog.lost': 'error',
   'leftovers.found': 'warn',
+  'replication.backlog': 'info',
+  'replication.drained': 'info',
+  'replication.not-drained': 'warn',
+  'replication.verified': 'info',
+  'replication.left': 'error',
+  'replication.config-error': 'error',
 };
 
 /** The human sentence of an event (`msg`); the structured fields carry the same facts. */
@@ -218,6 +230,18 @@ function describe(e: LogEvent): string {
       return `syslog sink stopped (${e.reason}); Cyrus log lines are lost from now on`;
     case 'leftovers.found':
       return `${e.pids.length} process(es) left by an earlier quiesce that died: ${e.pids.map((p, i) => `${p} (${e.cmdlines[i] ?? ''})`).join(', ')}`;
+    case 'replication.backlog':
+      return `waiting for sync_client to drain the sync logs (${Math.ceil(e.remainingMs / 1000)} s left): ${e.channels.join('; ')}`;
+    case 'replication.drained':
+      return `sync logs drained in ${e.durationMs} ms: every change reached the replica`;
+    case 'replication.not-drained':
+      return `sync logs not drained (${e.reason}): ${e.backlog.join('; ')}`;
+    case 'replication.verified':
+      return `verified: nothing left to replicate in ${e.channels} channel(s)`;
+    case 'replication.left':
+      return `NOT replicated: ${e.backlog.join('; ')}`;
+    case 'replication.config-error':
+      return `replication not watched: ${e.message}`;
     default:
       return ((x: never) => String(x))(e);
   }

@@ -59,6 +59,7 @@ export const supervisorSchema = z.strictObject(
     graceful_signal: from(oneOf(['SIGQUIT', 'SIGTERM'])).optional(),
     syslog_socket: from(nonEmptyString).optional(),
     pdeathsig: from(boolean).optional(),
+    sync_drain_timeout: duration,
   },
   mapping,
 );

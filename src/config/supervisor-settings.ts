@@ -51,5 +51,6 @@ export function supervisorSettings(raw: RawSupervisor, configFile: string, baseD
     gracefulSignal: raw.graceful_signal ?? DEFAULTS.gracefulSignal,
     syslogSocket: path(raw.syslog_socket),
     pdeathsig: raw.pdeathsig ?? DEFAULTS.pdeathsig,
+    syncDrainTimeoutMs: raw.sync_drain_timeout ?? DEFAULTS.syncDrainTimeoutMs,
   };
 }

@@ -48,6 +48,8 @@ export const DEFAULTS = {
   gracefulSignal: 'SIGQUIT' as 'SIGQUIT' | 'SIGTERM',
   /** Children get SIGTERM if quiesce itself dies (setpriv --pdeathsig) (SUPERVISOR.pdeathsig). */
   pdeathsig: true,
+  /** Shutdown: how long the rolling sync_client may take to empty the sync logs (SUPERVISOR.sync_drain_timeout). */
+  syncDrainTimeoutMs: 60_000,
 } as const;
 
 /** The five process sections of a config, in the order they are started. */
@@ -158,6 +160,7 @@ export interface SupervisorSettings {
   /** A unix datagram socket to receive the Cyrus programs' syslog lines on (e.g. /dev/log), or none. */
   readonly syslogSocket: string | undefined;
   readonly pdeathsig: boolean;
+  readonly syncDrainTimeoutMs: number;
 }
 
 /** A validated config: entries keep the file's order. */

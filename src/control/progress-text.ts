@@ -28,6 +28,12 @@ export function progressLine(e: LogEvent): string | undefined {
     }
     case 'shutdown.command-skipped':
       return `SHUTDOWN ${e.entry}: skipped (${e.reason})`;
+    case 'replication.backlog':
+      return `sync logs: ${e.channels.join('; ')} (${Math.ceil(e.remainingMs / 1000)} s left)`;
+    case 'replication.not-drained':
+      return `sync logs not drained (${e.reason}): ${e.backlog.join('; ')}`;
+    case 'replication.left':
+      return `NOT replicated: ${e.backlog.join('; ')}`;
     case 'service.closed':
       return `${e.entry}: stopped listening on ${e.address}, new clients are refused`;
     case 'shutdown.stragglers':
@@ -74,6 +80,9 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'syslog.line':
     case 'syslog.lost':
     case 'leftovers.found':
+    case 'replication.drained':
+    case 'replication.verified':
+    case 'replication.config-error':
       return undefined;
     default:
       return ((x: never) => x)(e);

@@ -52,6 +52,8 @@ export interface ShutdownReportDocument {
   };
   readonly commands: readonly { readonly entry: string; readonly ok: boolean; readonly outcome: string; readonly durationMs: number; readonly outputTail: readonly string[] }[];
   readonly stragglers: readonly number[];
+  /** What the final check found in the sync logs: each channel not replicated, and how to replay it. */
+  readonly notReplicated: readonly { readonly channel: string; readonly files: readonly string[]; readonly bytes: number; readonly lines: number; readonly oldestAgeMs: number | null; readonly replay: string }[];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -63,6 +65,7 @@ function reasonsOf(r: ShutdownReport): string[] {
   const failed = r.commands.filter((c) => !c.ok);
   const escalated = r.stops.filter((s) => s.escalated);
   const reasons = failed.map((c) => `SHUTDOWN ${c.entry}: ${c.outcome}`);
+  for (const b of r.notReplicated) reasons.push(`sync log channel ${b.channel === '' ? '(default)' : b.channel} not replicated: ${b.lines} line(s), ${b.bytes} bytes in ${b.files.join(', ')}`);
   if (failed.length === 0) reasons.push(r.commands.length === 0 ? 'no SHUTDOWN commands to fail' : `all ${r.commands.length} SHUTDOWN command(s) exited 0`);
   reasons.push(
     escalated.length === 0
@@ -94,6 +97,7 @@ export function buildShutdownReport(r: ShutdownReport, ctx: ReportContext): Shut
     },
     commands: r.commands.map((c) => ({ entry: c.entry, ok: c.ok, outcome: c.outcome, durationMs: c.durationMs, outputTail: c.stderrTail })),
     stragglers: r.stragglers,
+    notReplicated: r.notReplicated.map((b) => ({ channel: b.channel, files: b.files, bytes: b.bytes, lines: b.lines, oldestAgeMs: b.oldestAgeMs ?? null, replay: b.replay })),
   };
 }
 

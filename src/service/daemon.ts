@@ -4,6 +4,7 @@
 //                     │                  └──too many quick failures──▶ given-up
 //                     └──stop (from any state)──▶ stopping ──all gone──▶ stopped
 import type { Socket } from 'node:net';
+import { basename } from 'node:path';
 import { Child } from '../child/child.js';
 import { describeExit } from '../child/exit.js';
 import { err, ok, type Result } from '../errors.js';
@@ -12,6 +13,10 @@ import type { StopOutcome } from '../child/terminate.js';
 import type { DaemonEntry } from '../config/types.js';
 import { decideRestart } from './restart-policy.js';
 import { lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
+
+/** A DAEMON entry that runs the rolling sync_client (`sync_client -r` or `-R`). */
+export const isRollingSyncClient = (argv: readonly string[]): boolean =>
+  argv.some((w) => basename(w) === 'sync_client') && (argv.includes('-r') || argv.includes('-R'));
 
 /** What a `wait: true` daemon writes on fd 3 once it is ready (Cyrus master's waitdaemon protocol). */
 export const WAIT_READY = 'ok\r\n';
@@ -134,7 +139,11 @@ export class Daemon implements Unit {
     if (state.kind !== 'running' || state.child !== child) return; // a stop is handling it
     const exited = child.state;
     const ranForMs = exited.kind === 'exited' ? exited.exit.at - exited.startedAt : 0;
-    const decision = decideRestart(this.#deps.settings(), state.failures, ranForMs);
+    // A rolling sync_client is never given up: it exits when the replica goes away, and must
+    // resume by itself once it is back (its restarts still back off).
+    const settings = this.#deps.settings();
+    const policy = isRollingSyncClient(this.entry.argv) ? { ...settings, restartGiveUpCount: 0 } : settings;
+    const decision = decideRestart(policy, state.failures, ranForMs);
     switch (decision.kind) {
       case 'give-up':
         this.#state = { kind: 'given-up', failures: decision.failures }; // running -> given-up

@@ -8,6 +8,7 @@ import type { Unit, UnitDeps } from '../service/unit.js';
 import { describeOneShot, isOneShotSuccess, OneShot } from './one-shot.js';
 import type { PhaseKind, StopMode } from './phase.js';
 import { reportProgress } from './progress.js';
+import { describeBacklog, drainSyncLogs, pending, type ChannelBacklog, type Replication } from './sync-drain.js';
 
 /** What the shutdown works on. */
 export interface ShutdownInput {
@@ -20,6 +21,8 @@ export interface ShutdownInput {
   /** DAEMON units in file order; stopped in reverse, one at a time. */
   readonly daemons: readonly Unit[];
   readonly commands: readonly ShutdownEntry[];
+  /** The instance's sync logs, when it is a replication master (drained before the daemons stop, verified at the end). */
+  readonly replication: Replication | undefined;
   /** Prefix of every QUIESCE_TAG this supervisor handed out. */
   readonly tagPrefix: string;
   readonly enter: (phase: Extract<PhaseKind, 'stopping-daemons' | 'shutdown-commands'>) => void;
@@ -42,6 +45,8 @@ export interface ShutdownReport {
   readonly stops: readonly StopOutcome[];
   readonly commands: readonly CommandResult[];
   readonly stragglers: readonly number[];
+  /** What the final check found in the sync logs (empty when replicated, or not a replication master). */
+  readonly notReplicated: readonly ChannelBacklog[];
 }
 
 /** One shutdown, from the first stop signal to the last sweep. */
@@ -51,6 +56,9 @@ export class ShutdownRun {
   readonly #level: StopLevel;
   #aborted: string | undefined;
   #current: OneShot | undefined;
+  #draining = false;
+  /** Aborted by a second shutdown signal while waiting for the sync logs to drain. */
+  readonly #skipDrain = new AbortController();
 
   constructor(input: ShutdownInput, deps: UnitDeps) {
     this.#input = input;
@@ -60,6 +68,11 @@ export class ShutdownRun {
 
   /** Every child being stopped moves one step ahead (stop -> term -> kill). */
   escalate(trigger: string): void {
+    if (!this.#skipDrain.signal.aborted && this.#draining) {
+      this.#skipDrain.abort();
+      this.#deps.log.emit({ event: 'shutdown.escalate', level: this.#level.level, trigger: `${trigger}: not waiting for the sync logs any longer` });
+      return;
+    }
     const level = this.#level.escalate();
     for (const r of this.#input.retiring) r.level.escalate();
     this.#deps.log.emit({ event: 'shutdown.escalate', level, trigger });
@@ -87,6 +100,14 @@ export class ShutdownRun {
     await this.#watch('drain', drained);
     const stops: StopOutcome[] = (await drained).flat();
 
+    const replication = this.#input.replication;
+    if (replication !== undefined) {
+      log.emit({ event: 'shutdown.step', step: 'sync-drain', detail: `writers stopped; waiting up to ${replication.drainTimeoutMs} ms for sync_client to empty the sync logs` });
+      this.#draining = true;
+      await drainSyncLogs(replication, { clock, log, progressIntervalMs: this.#deps.settings().progressIntervalMs }, this.#skipDrain.signal);
+      this.#draining = false;
+    }
+
     this.#input.enter('stopping-daemons');
     for (const daemon of [...this.#input.daemons].reverse()) {
       log.emit({ event: 'shutdown.step', step: 'daemons', detail: `stopping DAEMON ${daemon.name}` });
@@ -100,7 +121,12 @@ export class ShutdownRun {
     for (const entry of this.#input.commands) commands.push(await this.#runCommand(entry));
 
     const stragglers = await this.#sweep();
-    return this.#verdict(stops, commands, stragglers, clock.now() - started);
+    const notReplicated = replication === undefined ? [] : pending(replication.read());
+    if (replication !== undefined) {
+      if (notReplicated.length === 0) log.emit({ event: 'replication.verified', channels: replication.read().length });
+      else log.emit({ event: 'replication.left', backlog: notReplicated.map(describeBacklog) });
+    }
+    return this.#verdict(stops, commands, stragglers, notReplicated, clock.now() - started);
   }
 
   #watch(step: string, until: Promise<unknown>): Promise<void> {
@@ -136,14 +162,18 @@ export class ShutdownRun {
     return pids;
   }
 
-  #verdict(stops: readonly StopOutcome[], commands: readonly CommandResult[], stragglers: readonly number[], durationMs: number): ShutdownReport {
+  #verdict(stops: readonly StopOutcome[], commands: readonly CommandResult[], stragglers: readonly number[], notReplicated: readonly ChannelBacklog[], durationMs: number): ShutdownReport {
     const failed = commands.filter((c) => !c.ok);
     const escalated = stops.filter((s) => s.escalated);
     let exitCode: ExitCode;
     let verdict: string;
-    if (failed.length > 0) {
+    if (failed.length > 0 || notReplicated.length > 0) {
       exitCode = EXIT.shutdownFailed;
-      verdict = `NOT safe to fail over: SHUTDOWN ${failed.map((c) => `${c.entry} ${c.outcome}`).join('; ')}`;
+      const reasons = [
+        ...failed.map((c) => `SHUTDOWN ${c.entry} ${c.outcome}`),
+        ...notReplicated.map((b) => `not replicated: ${describeBacklog(b)}`),
+      ];
+      verdict = `NOT safe to fail over: ${reasons.join('; ')}`;
     } else if (escalated.length > 0) {
       exitCode = EXIT.escalated;
       verdict = `SHUTDOWN commands succeeded, but ${escalated.length} child(ren) needed escalation: ${escalated.map((s) => `${s.label} (${s.steps.join(' -> ')})`).join(', ')}`;
@@ -155,6 +185,6 @@ export class ShutdownRun {
       event: 'shutdown.done', exitCode, verdict, durationMs,
       escalated: escalated.map((s) => s.label), failedCommands: failed.map((c) => c.entry),
     });
-    return { exitCode, verdict, durationMs, stops, commands, stragglers };
+    return { exitCode, verdict, durationMs, stops, commands, stragglers, notReplicated };
   }
 }

@@ -13,6 +13,7 @@ import type { Unit, UnitDeps } from '../service/unit.js';
 import { describeOneShot, isOneShotSuccess, OneShot } from './one-shot.js';
 import { actionFor, TRANSITIONS, type Phase, type StopMode, type SupervisorEvent } from './phase.js';
 import { applyReload } from './reload.js';
+import { replicationOf } from './replication-of.js';
 import { ShutdownRun, type ShutdownReport } from './shutdown.js';
 import type { StatusSnapshot } from './status.js';
 import { bindFor, partition, unitOf, type LiveUnit } from './units.js';
@@ -201,9 +202,12 @@ export class Supervisor {
   async #runShutdown(request: Request): Promise<RunResult> {
     this.#enter({ kind: 'draining', since: this.#deps.clock.now(), mode: request.mode }); // running -> draining
     const { drain, daemons } = partition([...this.#units.values(), ...this.#retiredPools]);
+    const replication = replicationOf(this.#config, this.#deps.clock, () => daemons);
+    if (!replication.ok) this.#deps.log.emit({ event: 'replication.config-error', message: replication.error });
     this.#shutdown = new ShutdownRun(
       {
         ...request, drain, daemons, retiring: [...this.#retiring], commands: this.#config.shutdown, tagPrefix: this.#tagPrefix,
+        replication: replication.ok ? replication.value : undefined,
         enter: (kind) => this.#enter({ kind, since: this.#deps.clock.now(), mode: request.mode }), // draining -> stopping-daemons -> shutdown-commands
       },
       this.#unitDeps,

@@ -57,6 +57,7 @@ describe('a valid full file', () => {
       gracefulSignal: 'SIGQUIT',
       syslogSocket: undefined,
       pdeathsig: true,
+      syncDrainTimeoutMs: 60_000,
     });
   });
 
@@ -167,6 +168,7 @@ describe('defaults', () => {
       gracefulSignal: DEFAULTS.gracefulSignal,
       syslogSocket: undefined,
       pdeathsig: DEFAULTS.pdeathsig,
+      syncDrainTimeoutMs: DEFAULTS.syncDrainTimeoutMs,
     });
     expect([config.start, config.services, config.events, config.daemons, config.shutdown]).toEqual([[], [], [], [], []]);
   });

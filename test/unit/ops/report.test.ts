@@ -36,6 +36,7 @@ const failed: ShutdownReport = {
   ],
   commands: [{ entry: 'flush', ok: false, outcome: 'exit code 1', durationMs: 30_000, stderrTail: ['sync_client: connect(replica): Connection refused'] }],
   stragglers: [],
+  notReplicated: [],
 };
 
 const ctx = (t: ShutdownTimeline): ReportContext => ({
@@ -65,6 +66,7 @@ describe('buildShutdownReport', () => {
       children: { stopped: 3, escalated: [{ child: 'imap[101]', signals: ['stop', 'term'], exit: 'killed by SIGTERM', durationMs: 11_900 }] },
       commands: [{ entry: 'flush', ok: false, outcome: 'exit code 1', durationMs: 30_000, outputTail: ['sync_client: connect(replica): Connection refused'] }],
       stragglers: [],
+      notReplicated: [],
     });
   });
 

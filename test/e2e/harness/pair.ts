@@ -1,0 +1,93 @@
+// Two real Cyrus instances on one machine (loopback), each runnable under quiesce as replication
+// master or as replica: imapd.conf per role, quiesce config per role, a pair file for `quiesce swap`.
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { CLI } from '../../integration/harness.js';
+import { CYRUS_GROUP, CYRUS_USER } from './cyrus.js';
+import { createInstance, type CyrusInstance } from './instance.js';
+import { freePorts } from './ports.js';
+
+/** One side of the pair. */
+export interface PairInstance {
+  readonly name: 'a' | 'b';
+  readonly cyrus: CyrusInstance;
+  readonly imapPort: number;
+  readonly lmtpPort: number;
+  readonly syncPort: number;
+  /** imapd.conf when this side is the master (sync_log: yes, sync_client to the other side). */
+  readonly masterConf: string;
+  /** quiesce configs of each role. */
+  readonly asMaster: string;
+  readonly asReplica: string;
+}
+
+/** Both sides and the pair file. */
+export interface Pair {
+  readonly a: PairInstance;
+  readonly b: PairInstance;
+  readonly pairFile: string;
+  cleanup(): void;
+}
+
+/** Knobs of the quiesce configs. */
+export interface PairOptions {
+  /** SUPERVISOR.sync_drain_timeout of the master role. */
+  readonly drainTimeout?: string;
+  /** Whether the master role has the final `quiesce flush` SHUTDOWN command (default yes). */
+  readonly flush?: boolean;
+}
+
+const conf = (lines: Record<string, string>): string => Object.entries(lines).map(([k, v]) => `${k}: ${v}\n`).join('');
+
+/** Builds both instances, their imapd.conf files and quiesce configs (nothing is started). */
+export async function createPair(dir: string, opts: PairOptions = {}): Promise<Pair> {
+  const [aImap, aLmtp, aSync, bImap, bLmtp, bSync] = (await freePorts(6)) as [number, number, number, number, number, number];
+  const a = await createInstance({ name: 'pair-a' });
+  const b = await createInstance({ name: 'pair-b' });
+  const sides = { a: { cyrus: a, imap: aImap, lmtp: aLmtp, sync: aSync }, b: { cyrus: b, imap: bImap, lmtp: bLmtp, sync: bSync } };
+  const build = (name: 'a' | 'b'): PairInstance => {
+    const me = sides[name];
+    const other = sides[name === 'a' ? 'b' : 'a'];
+    const masterConf = join(me.cyrus.dir, 'imapd-master.conf');
+    writeFileSync(masterConf, `${readFileSync(me.cyrus.imapdConf, 'utf8')}${conf({
+      sync_log: 'yes', sync_host: '127.0.0.1', sync_port: String(other.sync), sync_try_imap: 'no',
+      sync_authname: 'cyrus', sync_password: 'secret', sync_repeat_interval: '1', sync_reconnect_maxwait: '5',
+    })}`);
+    execFileSync('chown', [`${CYRUS_USER}:${CYRUS_GROUP}`, masterConf]);
+    chmodSync(masterConf, 0o640);
+    const common = (role: string, imapdConf: string): string => `
+SUPERVISOR:
+  pidfile: ${join(dir, `${name}-${role}.pid`)}
+  cyrus_config: ${imapdConf}
+  quit_timeout: 10s
+  term_timeout: 5s
+${role === 'master' && opts.drainTimeout !== undefined ? `  sync_drain_timeout: ${opts.drainTimeout}\n` : ''}START:
+  recover: { cmd: "ctl_cyrusdb -r" }
+SERVICES:
+  imap: { cmd: "imapd", listen: "127.0.0.1:${me.imap}", prefork: 1 }
+`;
+    const asMaster = join(dir, `${name}-master.yaml`);
+    writeFileSync(asMaster, `${common('master', masterConf)}  lmtp: { cmd: "lmtpd -a", listen: "127.0.0.1:${me.lmtp}", prefork: 1 }
+DAEMON:
+  syncclient: { cmd: "sync_client -r" }
+${opts.flush === false ? '' : `SHUTDOWN:
+  syncflush: { cmd: "${process.execPath} ${CLI} flush -C ${masterConf}", timeout: 60s }
+`}`);
+    const asReplica = join(dir, `${name}-replica.yaml`);
+    writeFileSync(asReplica, `${common('replica', me.cyrus.imapdConf)}  syncserver: { cmd: "sync_server", listen: "127.0.0.1:${me.sync}", prefork: 1 }
+`);
+    return { name, cyrus: me.cyrus, imapPort: me.imap, lmtpPort: me.lmtp, syncPort: me.sync, masterConf, asMaster, asReplica };
+  };
+  const pairFile = join(dir, 'pair.yaml');
+  const pa = build('a');
+  const pb = build('b');
+  writeFileSync(pairFile, `
+quiesce: ["${process.execPath}", "${CLI}"]
+sides:
+  a: { master: ${pa.asMaster}, replica: ${pa.asReplica} }
+  b: { master: ${pb.asMaster}, replica: ${pb.asReplica} }
+step_timeout: 120s
+`);
+  return { a: pa, b: pb, pairFile, cleanup: () => { a.cleanup(); b.cleanup(); } };
+}
