@@ -144,7 +144,7 @@ function failed(path: string, e: unknown): Probe {
 }
 
 function assemble(channel: Channel, run: Probe, log: Probe, nowMs: number): ChannelBacklog {
-  const renamed = run.kind === 'present' && log.kind === 'present' && run.file.ino === log.file.ino;
+  const renamed = run.kind === 'present' && log.kind === 'present' && sameFile(run.file, log.file);
   const probes = renamed ? [run] : [run, log];
   const pending = probes.flatMap((p) => (p.kind === 'present' ? [p.file] : []));
   const errors = probes.flatMap((p) => (p.kind === 'unreadable' ? [p.message] : []));
@@ -159,6 +159,15 @@ function assemble(channel: Channel, run: Probe, log: Probe, nowMs: number): Chan
     replay: replayCommand({ confFile: channel.confFile, channel: channel.name }),
     error: errors.length === 0 ? undefined : errors.join('; '),
   };
+}
+
+/**
+ * True when two looks saw the same file. The inode alone is not enough: ext4 hands a freed inode
+ * number to the next new file, so a `log` created right after sync_client unlinked `log-run` often
+ * has the old number. The birth time tells them apart.
+ */
+export function sameFile(a: PendingFile, b: PendingFile): boolean {
+  return a.ino === b.ino && a.bornMs === b.bornMs;
 }
 
 /** `channel (default): log-run + log, 12 lines, 1204 bytes, oldest 3 s`. */
