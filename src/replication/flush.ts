@@ -1,0 +1,184 @@
+// Replays what is left in the sync logs with the real sync_client, bounded and retried, then
+// verifies on disk that every replication channel is empty.
+//
+// Run it only when no rolling sync_client owns the logs (its master/supervisor has stopped it):
+// two readers would both take `log-run`.
+//
+// `sync_client -R -1` handles one file per run (log-run first, else log renamed to log-run) and
+// EXITS 0 EVEN WHEN THE BATCH FAILED (do_daemon only retries when not in -1 mode), and also when a
+// sync_shutdown_file made it quit without reading anything. So its exit code proves nothing:
+// a run counts as progress only if the file it took (by inode) is no longer pending afterwards.
+import { existsSync } from 'node:fs';
+import type { Clock } from '../clock.js';
+import { ignoreEvents, type ReplicationEvent } from './events.js';
+import type { ImapdConf } from './imapd-conf.js';
+import { replayArgv, replayCommand, SYNC_CLIENT_PATH } from './replay-command.js';
+import { describeOutcome, runSyncClient, type RunOutcome, type SyncClientRunner } from './sync-client-run.js';
+import { backlogOf, channelLabel, channelsOf, describeBacklog, isEmpty, sameFile, type Channel, type ChannelBacklog } from './sync-dir.js';
+
+export { replayArgv, replayCommand } from './replay-command.js';
+
+/** Every default of a flush, with its unit in the name. */
+export const FLUSH_DEFAULTS = {
+  /** Budget of one sync_client run (one file); its process group is killed after it. */
+  runTimeoutMs: 60_000,
+  /** SIGTERM -> SIGKILL of a run's process group. */
+  killGraceMs: 2_000,
+  /** Attempts per channel: each runs sync_client until the channel is empty or a run fails. */
+  attempts: 3,
+  /** Wait between two attempts of a channel. */
+  retryDelayMs: 5_000,
+  /**
+   * Runs per attempt. With the writers stopped a channel needs at most 2 (log-run, then log); a
+   * channel still not empty after this many successful runs has a writer still appending.
+   */
+  maxRunsPerAttempt: 4,
+  /** Stop a run at its first "Can not connect to server" instead of waiting in the backoff. */
+  stopOnConnectFailure: true,
+} as const;
+
+/** Knobs of a flush; anything unset comes from FLUSH_DEFAULTS. */
+export interface FlushOptions {
+  readonly runTimeoutMs?: number;
+  readonly killGraceMs?: number;
+  readonly attempts?: number;
+  readonly retryDelayMs?: number;
+  readonly maxRunsPerAttempt?: number;
+  readonly stopOnConnectFailure?: boolean;
+  /** sync_client's path (default in the Cyrus bin dir). */
+  readonly syncClient?: string;
+  /** Aborting kills the current run and ends the flush (what is left is still reported). */
+  readonly cancel?: AbortSignal;
+  readonly onEvent?: (e: ReplicationEvent) => void;
+  /** Runs one sync_client (tests inject a fake). */
+  readonly runner?: SyncClientRunner;
+}
+
+/** One sync_client run of a flush. */
+export interface FlushRun {
+  readonly attempt: number;
+  readonly file: 'log-run' | 'log';
+  readonly lines: number;
+  readonly outcome: RunOutcome;
+  readonly progressed: boolean;
+}
+
+/** What a flush did to one channel and what it left. */
+export interface ChannelFlush {
+  readonly channel: string;
+  /** Verified on disk after the last run: no log, no log-run, nothing unreadable. */
+  readonly empty: boolean;
+  readonly before: ChannelBacklog;
+  readonly left: ChannelBacklog;
+  /** Attempts made (0 when the channel was empty to begin with). */
+  readonly attempts: number;
+  readonly runs: readonly FlushRun[];
+  /** Why the last failed attempt failed; undefined when none failed. */
+  readonly lastError: string | undefined;
+}
+
+/** The outcome of a flush of every replication channel. */
+export interface FlushResult {
+  /** True only if every replication channel is verifiably empty. */
+  readonly ok: boolean;
+  readonly channels: readonly ChannelFlush[];
+  /** Channels not flushed, and why (squatter's channel). */
+  readonly skipped: readonly { readonly channel: string; readonly reason: string }[];
+  readonly durationMs: number;
+}
+
+type Settings = Required<Omit<FlushOptions, 'cancel' | 'onEvent' | 'runner'>> & Pick<FlushOptions, 'cancel'> & { emit: (e: ReplicationEvent) => void; run: SyncClientRunner };
+
+/** Flushes every replication channel of `conf`, one after the other. */
+export async function flush(conf: ImapdConf, clock: Clock, opts: FlushOptions = {}): Promise<FlushResult> {
+  return flushChannels(channelsOf(conf), clock, opts);
+}
+
+/** Flushes `channels` (squatter's channel is skipped and reported). */
+export async function flushChannels(channels: readonly Channel[], clock: Clock, opts: FlushOptions = {}): Promise<FlushResult> {
+  const { onEvent, runner, ...knobs } = opts;
+  const s: Settings = { ...FLUSH_DEFAULTS, syncClient: SYNC_CLIENT_PATH, ...withoutUndefined(knobs), emit: onEvent ?? ignoreEvents, run: runner ?? runSyncClient };
+  const started = clock.now();
+  const results: ChannelFlush[] = [];
+  const skipped: { channel: string; reason: string }[] = [];
+  for (const channel of channels) {
+    if (channel.consumer === 'squatter') {
+      const reason = 'squatter\'s own channel (read by `squatter -R`), not replication';
+      skipped.push({ channel: channel.name, reason });
+      s.emit({ event: 'replication.flush.skipped', channel: channel.name, reason });
+      continue;
+    }
+    results.push(await flushChannel(channel, clock, s));
+  }
+  return { ok: results.every((r) => r.empty), channels: results, skipped, durationMs: clock.now() - started };
+}
+
+async function flushChannel(channel: Channel, clock: Clock, s: Settings): Promise<ChannelFlush> {
+  const before = await backlogOf(channel, clock);
+  const runs: FlushRun[] = [];
+  let lastError: string | undefined;
+  let attempts = 0;
+  if (!isEmpty(before)) {
+    for (attempts = 1; ; attempts++) {
+      const failure = await attempt(channel, attempts, runs, clock, s);
+      if (failure === undefined) break;
+      lastError = failure;
+      if (attempts >= s.attempts || cancelled(s)) break;
+      s.emit({ event: 'replication.flush.retry', channel: channel.name, attempt: attempts, delayMs: s.retryDelayMs, reason: failure });
+      await clock.sleep(s.retryDelayMs, s.cancel);
+      if (cancelled(s)) break;
+    }
+  }
+  const left = await backlogOf(channel, clock);
+  const empty = isEmpty(left);
+  s.emit({ event: 'replication.flush.channel', channel: channel.name, empty, attempts, runs: runs.length, left: describeBacklog(left), lastError });
+  return { channel: channel.name, empty, before, left, attempts, runs, lastError };
+}
+
+/** Runs sync_client until the channel is empty; returns why it stopped short, or undefined. */
+async function attempt(channel: Channel, n: number, runs: FlushRun[], clock: Clock, s: Settings): Promise<string | undefined> {
+  if (channel.syncHost === undefined) return `no sync_host${channel.name === '' ? '' : ` or ${channel.name}_sync_host`} in ${channel.confFile}: sync_client cannot run`;
+  for (let i = 0; i < s.maxRunsPerAttempt; i++) {
+    if (cancelled(s)) return 'cancelled';
+    const now = await backlogOf(channel, clock);
+    if (now.error !== undefined) return `cannot read the sync log: ${now.error}`;
+    const target = now.pending[0];
+    if (target === undefined) return undefined;
+    const shutdownFilePresent = channel.shutdownFile !== undefined && existsSync(channel.shutdownFile);
+    const replayTarget = { confFile: channel.confFile, channel: channel.name };
+    s.emit({ event: 'replication.flush.run', channel: channel.name, attempt: n, file: target.kind, lines: target.lines, command: replayCommand(replayTarget, s.syncClient) });
+    const outcome = await s.run(replayArgv(replayTarget, s.syncClient), { timeoutMs: s.runTimeoutMs, killGraceMs: s.killGraceMs, stopOnConnectFailure: s.stopOnConnectFailure }, clock, s.cancel);
+    const after = await backlogOf(channel, clock);
+    const progressed = !after.pending.some((f) => sameFile(f, target));
+    runs.push({ attempt: n, file: target.kind, lines: target.lines, outcome, progressed });
+    s.emit({
+      event: 'replication.flush.run-ended', channel: channel.name, attempt: n, outcome: outcome.kind,
+      code: outcome.kind === 'exited' ? outcome.code : null, durationMs: outcome.kind === 'spawn-failed' ? 0 : outcome.durationMs,
+      progressed, detail: describeOutcome(outcome),
+    });
+    if (!progressed) return whyNoProgress(target.kind, outcome, shutdownFilePresent ? channel.shutdownFile : undefined);
+  }
+  return `still not empty after ${s.maxRunsPerAttempt} successful runs: is a writer still appending to ${channelLabel(channel.name)}?`;
+}
+
+function whyNoProgress(file: 'log-run' | 'log', o: RunOutcome, shutdownFile: string | undefined): string {
+  const tail = o.kind === 'spawn-failed' ? '' : lastLines(o.output);
+  const said = tail === '' ? '' : ` (its output ends: ${tail})`;
+  if (o.kind !== 'exited') return `sync_client on ${file}: ${describeOutcome(o)}${said}`;
+  if (shutdownFile !== undefined) return `sync_client on ${file}: ${describeOutcome(o)} without replaying: the sync_shutdown_file ${shutdownFile} was present (sync_client removes it and quits)`;
+  const kept = file === 'log' ? 'log-run (renamed from log) is left behind' : 'log-run is still there';
+  return `sync_client on ${file}: ${describeOutcome(o)} but ${kept}: the batch did not reach the replica${said}`;
+}
+
+// a function, not an inline test: TypeScript would keep `aborted` narrowed across the awaits
+function cancelled(s: Settings): boolean {
+  return s.cancel?.aborted === true;
+}
+
+function lastLines(output: string): string {
+  return output.trim().split('\n').slice(-3).join(' | ').slice(-300);
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
