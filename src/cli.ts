@@ -16,6 +16,8 @@ import { needsInitShim, runUnderInitShim } from './ops/init-shim.js';
 import { planCommand } from './ops/plan-command.js';
 import { runInstance } from './run.js';
 import { loadPairFile } from './failover/pair-file.js';
+import { runFlushCommand } from './replication/flush-command.js';
+import { FLUSH_DEFAULTS } from './replication/flush.js';
 import { swap } from './failover/swap.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -138,6 +140,15 @@ function program(exit: (code: number) => void): Command {
       }
       exit(await planCommand(loaded.value, { stopBudget: o.stopBudget, unitFile: o.unit, fast: o.fast === true }, print));
     });
+  p.command('flush')
+    .description('replay what the sync logs still hold with sync_client, then check nothing is left (exit 0 = verifiably empty, 4 = not)')
+    .requiredOption('-C, --imapd-conf <file>', 'the instance\'s imapd.conf')
+    .option('--timeout <duration>', `budget of each sync_client run (default ${FLUSH_DEFAULTS.runTimeoutMs / 1000}s)`)
+    .option('--attempts <n>', `attempts per channel (default ${FLUSH_DEFAULTS.attempts})`)
+    .option('--retry-delay <duration>', `wait between attempts (default ${FLUSH_DEFAULTS.retryDelayMs / 1000}s)`)
+    .option('--json', 'one JSON document instead of text')
+    .action(async (o: { imapdConf: string; timeout?: string; attempts?: string; retryDelay?: string; json?: boolean }) =>
+      exit(await runFlushCommand({ config: o.imapdConf, timeout: o.timeout, attempts: o.attempts, retryDelay: o.retryDelay, json: o.json === true }, print.out)));
   p.command('swap')
     .description('soft failover: stop the master (verified flush), stop the replica, start each in the other role, verify')
     .requiredOption('--pair <file>', 'the pair file: both sides, their command prefixes and configs')

@@ -1,79 +1,195 @@
-// The test that matters: two real Cyrus instances (A master, B replica) under quiesce; A is stopped
-// while deliveries are in flight, and every message A acknowledged must be on B.
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { cleanup, ev, startQuiesce, tempDir, type Quiesce } from '../integration/harness.js';
+// The test that matters: two real Cyrus instances (A master, B replica) under quiesce. A is stopped
+// while deliveries are in flight, and every message A acknowledged must be on B; then the roles swap.
+import { afterEach, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { findTagged } from '../../src/child/kill-tree.js';
+import { CLI, cleanup, ev, isAlive, startQuiesce, tempDir, type Quiesce } from '../integration/harness.js';
 import { describeCyrus } from './harness/cyrus.js';
 import { ImapClient } from './harness/imap-client.js';
 import { deliverUntil, messageIdsOf, type LoadResult } from './harness/mail-load.js';
-import { createPair, type Pair } from './harness/pair.js';
+import { createPair, type Pair, type PairOptions } from './harness/pair.js';
 
-/** Numbers every run prints, for the README. */
-function report(name: string, load: LoadResult, onB: readonly string[], extra: Record<string, unknown> = {}): void {
-  const missing = load.acknowledged.filter((id) => !onB.includes(id)).length;
-  console.log(`[failover] ${name}: delivered ${load.attempted}, acknowledged ${load.acknowledged.length}, found on B ${onB.length}, missing ${missing}`, extra);
+const run = promisify(execFile);
+
+/** Runs the CLI; resolves with code and output whatever the exit code. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const r = await run(process.execPath, [CLI, ...args], { timeout: 240_000 });
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
 }
 
-/** Polls (bounded) until `check` holds: replication is asynchronous by nature. */
+/** Numbers every run prints, for the README. */
+function report(name: string, load: LoadResult, onB: readonly string[], extra: Record<string, unknown> = {}): number {
+  const missing = load.acknowledged.filter((id) => !onB.includes(id)).length;
+  console.log(`[failover] ${name}: delivered ${load.attempted}, acknowledged ${load.acknowledged.length}, found on B ${onB.length}, missing ${missing}`, extra);
+  return missing;
+}
+
+/** Polls (bounded) until `ok` holds: replication is asynchronous by nature. */
 async function eventually<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
   for (;;) {
-    const v = await read().catch(() => undefined);
-    if (v !== undefined && ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
+    last = await read().catch(() => undefined);
+    if (last !== undefined && ok(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-describeCyrus('replication-safe soft failover', () => {
-  let pair: Pair;
-  let dir: string;
+const stoppedPids = new Set<number>();
+let pair: Pair | undefined;
+let dir = '';
 
-  beforeEach(async () => {
-    dir = tempDir();
-    pair = await createPair(dir, { drainTimeout: '60s', flush: false });
-  });
-
-  afterEach(async () => {
-    await cleanup();
-    pair.cleanup();
-  });
-
-  /** B as replica, A as master, user.alice created on A and replicated to B. */
-  async function startPair(): Promise<{ a: Quiesce; b: Quiesce }> {
-    const b = startQuiesce(dir, pair.b.asReplica);
-    await b.waitForLog(ev('supervisor.running'));
-    const a = startQuiesce(dir, pair.a.asMaster);
-    await a.waitForLog(ev('supervisor.running'));
-    const admin = await ImapClient.connect(pair.a.imapPort);
-    await admin.login('cyrus');
-    await admin.ok('CREATE user.alice');
-    await admin.logout();
-    await eventually('user.alice on B', () => messageIdsOf(pair.b.imapPort, 'alice'), () => true);
-    return { a, b };
+afterEach(async () => {
+  for (const pid of stoppedPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  stoppedPids.clear();
+  // instances `quiesce start`/`swap` ran in the background: end them by their pidfiles, their children by tag
+  for (const name of ['a-master', 'a-replica', 'b-master', 'b-replica']) {
+    try {
+      const pid = Number(readFileSync(join(dir, `${name}.pid`), 'utf8'));
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      for (const p of findTagged(`${pid}.`, true)) process.kill(p, 'SIGKILL');
+    } catch {
+      // not running
+    }
   }
+  await cleanup();
+  pair?.cleanup();
+  pair = undefined;
+});
 
+async function setUp(opts: PairOptions): Promise<Pair> {
+  dir = tempDir();
+  pair = await createPair(dir, opts);
+  return pair;
+}
+
+/** B as replica, A as master, user.alice created on A and replicated to B. */
+async function startPair(p: Pair): Promise<{ a: Quiesce; b: Quiesce }> {
+  const b = startQuiesce(dir, p.b.asReplica);
+  await b.waitForLog(ev('supervisor.running'));
+  const a = startQuiesce(dir, p.a.asMaster);
+  await a.waitForLog(ev('supervisor.running'));
+  const admin = await ImapClient.connect(p.a.imapPort);
+  await admin.login('cyrus');
+  await admin.ok('CREATE user.alice');
+  await admin.logout();
+  await eventually('user.alice on B', () => messageIdsOf(p.b.imapPort, 'alice'), () => true);
+  return { a, b };
+}
+
+/** Delivers until `when(acks)` says so, then calls `then`; keeps delivering until A refuses. */
+function loadWith(p: Pair, trigger: number, then: () => void, stop: AbortSignal): Promise<LoadResult> {
+  let fired = false;
+  return deliverUntil(p.a.lmtpPort, 'alice', {
+    parallel: 4, limit: 3_000, stop,
+    onAck: (n) => {
+      if (n >= trigger && !fired) {
+        fired = true;
+        then();
+      }
+    },
+  });
+}
+
+describeCyrus('replication-safe soft failover', () => {
   it('SIGQUIT while deliveries are in flight: A exits 0 and every acknowledged message is on B, once', async () => {
-    const { a } = await startPair();
+    const p = await setUp({ drainTimeout: '60s' });
+    const { a } = await startPair(p);
     const stop = new AbortController();
-    let signalled = false;
-    const load = deliverUntil(pair.a.lmtpPort, 'alice', {
-      parallel: 4, limit: 2_000, stop: stop.signal,
-      onAck: (n) => {
-        if (n === 60 && !signalled) {
-          signalled = true;
-          a.kill('SIGQUIT');
-        }
-      },
-    });
+    const load = loadWith(p, 60, () => a.kill('SIGQUIT'), stop.signal);
     const { code } = await a.exited;
     stop.abort();
     const result = await load;
     expect(code).toBe(0);
     expect(a.logs.find(ev('replication.verified'))).toBeDefined();
-    const onB = await messageIdsOf(pair.b.imapPort, 'alice');
+    const onB = await messageIdsOf(p.b.imapPort, 'alice');
     report('SIGQUIT during deliveries', result, onB, { stopMs: a.logs.find(ev('shutdown.done'))?.durationMs });
     expect(result.acknowledged.length).toBeGreaterThanOrEqual(60);
     expect(onB.filter((id) => result.acknowledged.includes(id)).sort()).toEqual([...result.acknowledged].sort());
     expect(new Set(onB).size).toBe(onB.length);
+  });
+
+  it('with B paused mid-batch, A waits for the drain and, once B resumes, exits 0 with nothing lost', async () => {
+    const p = await setUp({ drainTimeout: '60s' });
+    const { a, b } = await startPair(p);
+    const stop = new AbortController();
+    const result = await loadWith(p, 40, () => stop.abort(), stop.signal);
+    // freeze every sync_server worker of B: A's sync_client blocks in the middle of its batch
+    const workers = b.logs.filter(ev('child.started', { entry: 'syncserver' })).map((l) => l.pid as number).filter(isAlive);
+    for (const pid of workers) {
+      process.kill(pid, 'SIGSTOP');
+      stoppedPids.add(pid);
+    }
+    a.kill('SIGQUIT');
+    const backlog = await a.waitForLog(ev('replication.backlog'));
+    expect(backlog.channels).toEqual([expect.stringMatching(/log/)]);
+    for (const pid of workers) process.kill(pid, 'SIGCONT');
+    stoppedPids.clear();
+    const { code } = await a.exited;
+    expect(code).toBe(0);
+    const onB = await messageIdsOf(p.b.imapPort, 'alice');
+    report('B paused, then resumed', result, onB, { stopMs: a.logs.find(ev('shutdown.done'))?.durationMs, backlog: backlog.channels });
+    expect(onB.filter((id) => result.acknowledged.includes(id)).sort()).toEqual([...result.acknowledged].sort());
+  });
+
+  it('with B unreachable past the drain timeout, A exits 4 naming the backlog, swap refuses, and a flush after B returns replays it', async () => {
+    const p = await setUp({ drainTimeout: '2s', flushArgs: '--timeout 3s --attempts 1' });
+    const { a, b } = await startPair(p);
+    b.kill('SIGQUIT');
+    expect((await b.exited).code).toBe(0);
+    const stop = new AbortController();
+    const result = await loadWith(p, 30, () => stop.abort(), stop.signal);
+    const swap = await cli(['swap', '--pair', p.pairFile]);
+    expect(swap.code).toBe(4);
+    expect(swap.err).toMatch(/refusing to swap: the master a could not verify/);
+    const { code } = await a.exited;
+    expect(code).toBe(4);
+    const done = a.logs.find(ev('shutdown.done'));
+    expect(done?.verdict).toMatch(/NOT safe to fail over: .*not replicated: channel \(default\): .*log.*lines.*replay with: sync_client -C/);
+    // B comes back; the flush replays what A left
+    expect((await cli(['start', '-c', p.b.asReplica])).code).toBe(0);
+    const flush = await cli(['flush', '-C', p.a.masterConf]);
+    expect(flush.code).toBe(0);
+    const onB = await messageIdsOf(p.b.imapPort, 'alice');
+    report('B unreachable, flushed after its return', result, onB, { flush: flush.out.split('\n').filter(Boolean).slice(-2) });
+    expect(onB.filter((id) => result.acknowledged.includes(id)).sort()).toEqual([...result.acknowledged].sort());
+  });
+
+  it('quiesce swap makes B the master and A the replica, and new deliveries to B appear on A', async () => {
+    const p = await setUp({ drainTimeout: '60s' });
+    await startPair(p);
+    const before = await deliverUntil(p.a.lmtpPort, 'alice', { parallel: 2, limit: 20, stop: new AbortController().signal });
+    const swap = await cli(['swap', '--pair', p.pairFile]);
+    expect(swap.err).toBe('');
+    expect(swap.code).toBe(0);
+    expect(swap.out).toMatch(/swapped: b is the master, a the replica/);
+    const onB = await messageIdsOf(p.b.imapPort, 'alice');
+    expect(onB.filter((id) => before.acknowledged.includes(id))).toHaveLength(before.acknowledged.length);
+    const after = await deliverUntil(p.b.lmtpPort, 'alice', { parallel: 2, limit: 20, stop: new AbortController().signal });
+    expect(after.acknowledged).toHaveLength(20);
+    const onA = await eventually('the new deliveries on A', () => messageIdsOf(p.a.imapPort, 'alice'), (ids) => after.acknowledged.every((id) => ids.includes(id)));
+    console.log(`[failover] swap: ${before.acknowledged.length} delivered to A before, ${after.acknowledged.length} to B after, A now has ${onA.length}`);
+  });
+
+  it('control: without the drain (sync_drain_timeout 0, no flush) a stop loses messages on B, and quiesce says so with exit 4', async () => {
+    const p = await setUp({ drainTimeout: '0s', flush: false });
+    const { a } = await startPair(p);
+    const stop = new AbortController();
+    const result = await loadWith(p, 200, () => stop.abort(), stop.signal);
+    a.kill('SIGQUIT');
+    const { code } = await a.exited;
+    const onB = await messageIdsOf(p.b.imapPort, 'alice');
+    const missing = report('control run, no drain', result, onB);
+    expect(code).toBe(4);
+    expect(missing).toBeGreaterThan(0);
   });
 });

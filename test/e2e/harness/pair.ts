@@ -36,6 +36,8 @@ export interface PairOptions {
   readonly drainTimeout?: string;
   /** Whether the master role has the final `quiesce flush` SHUTDOWN command (default yes). */
   readonly flush?: boolean;
+  /** Extra options of that flush (e.g. `--timeout 3s --attempts 1`). */
+  readonly flushArgs?: string;
 }
 
 const conf = (lines: Record<string, string>): string => Object.entries(lines).map(([k, v]) => `${k}: ${v}\n`).join('');
@@ -72,7 +74,7 @@ SERVICES:
 DAEMON:
   syncclient: { cmd: "sync_client -r" }
 ${opts.flush === false ? '' : `SHUTDOWN:
-  syncflush: { cmd: "${process.execPath} ${CLI} flush -C ${masterConf}", timeout: 60s }
+  syncflush: { cmd: "${process.execPath} ${CLI} flush -C ${masterConf} ${opts.flushArgs ?? ''}", timeout: 60s }
 `}`);
     const asReplica = join(dir, `${name}-replica.yaml`);
     writeFileSync(asReplica, `${common('replica', me.cyrus.imapdConf)}  syncserver: { cmd: "sync_server", listen: "127.0.0.1:${me.sync}", prefork: 1 }
