@@ -1,0 +1,41 @@
+// The sizes of every scenario: the full run, and QUICK=1 (a smoke run of about a minute).
+
+/** Every number the scenarios use; the units are in the names. */
+export interface Settings {
+  readonly quick: boolean;
+  readonly storm: { readonly connections: number; readonly concurrency: readonly number[]; readonly prefork: readonly number[]; readonly reps: number; readonly settleMs: number; readonly sessionTimeoutMs: number };
+  readonly onDemand: { readonly samples: number; readonly reps: number; readonly settleMs: number };
+  readonly stop: { readonly workers: readonly number[]; readonly reps: number; readonly settleMs: number; readonly timeoutMs: number };
+  readonly refill: { readonly prefork: number; readonly kills: readonly number[]; readonly reps: number; readonly settleMs: number; readonly timeoutMs: number };
+  readonly footprint: { readonly workers: number; readonly idleMs: number; readonly settleMs: number };
+  /** listen(2) backlog of both (master `-l`, quiesce `listen_backlog`): quiesce's default. */
+  readonly backlog: number;
+  readonly readyTimeoutMs: number;
+}
+
+const FULL: Settings = {
+  quick: false,
+  storm: { connections: 200, concurrency: [1, 16, 64], prefork: [0, 5, 50], reps: 3, settleMs: 300, sessionTimeoutMs: 15_000 },
+  onDemand: { samples: 10, reps: 3, settleMs: 300 },
+  stop: { workers: [10, 100, 500], reps: 3, settleMs: 1_000, timeoutMs: 60_000 },
+  refill: { prefork: 50, kills: [4, 50], reps: 3, settleMs: 1_000, timeoutMs: 12_000 },
+  footprint: { workers: 100, idleMs: 30_000, settleMs: 2_000 },
+  backlog: 1024,
+  readyTimeoutMs: 120_000,
+};
+
+const QUICK: Settings = {
+  ...FULL,
+  quick: true,
+  storm: { ...FULL.storm, connections: 100, reps: 1 },
+  onDemand: { ...FULL.onDemand, samples: 5, reps: 1 },
+  stop: { ...FULL.stop, workers: [10, 100], reps: 1 },
+  refill: { ...FULL.refill, reps: 1, timeoutMs: 5_000 },
+  footprint: { ...FULL.footprint, idleMs: 5_000 },
+};
+
+/** QUICK=1 selects the smoke sizes; BENCH_ONLY=storm,ondemand,stop,refill,footprint runs a subset. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): { settings: Settings; only: ReadonlySet<string> | undefined } {
+  const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
+  return { settings: env.QUICK === '1' ? QUICK : FULL, only };
+}
