@@ -68,7 +68,9 @@ export type LogEvent =
   | { event: 'replication.not-drained'; reason: string; backlog: readonly string[] }
   | { event: 'replication.verified'; channels: number }
   | { event: 'replication.left'; backlog: readonly string[] }
-  | { event: 'replication.config-error'; message: string };
+  | { event: 'replication.config-error'; message: string }
+  | { event: 'replication.recovered'; channel: string; empty: boolean; detail: string }
+  | { event: 'replication.backlog-level'; channel: string; from: string; to: string; bytes: number; lines: number; oldestAgeMs: number | null; reasons: readonly string[] };
 
 export type LogEventName = LogEvent['event'];
 
@@ -128,6 +130,8 @@ const LEVEL: Record<LogEventName, Level> = {
   'replication.verified': 'info',
   'replication.left': 'error',
   'replication.config-error': 'error',
+  'replication.backlog-level': 'warn',
+  'replication.recovered': 'warn',
 };
 
 /** The human sentence of an event (`msg`); the structured fields carry the same facts. */
@@ -242,6 +246,10 @@ function describe(e: LogEvent): string {
       return `NOT replicated: ${e.backlog.join('; ')}`;
     case 'replication.config-error':
       return `replication not watched: ${e.message}`;
+    case 'replication.recovered':
+      return `sync log channel ${e.channel === '' ? '(default)' : e.channel}: a log-run no sync_client was working on was replayed: ${e.empty ? 'channel empty now' : `not emptied (${e.detail})`}`;
+    case 'replication.backlog-level':
+      return `sync log channel ${e.channel === '' ? '(default)' : e.channel}: backlog ${e.from} -> ${e.to.toUpperCase()} (${e.lines} lines, ${e.bytes} bytes${e.oldestAgeMs === null ? '' : `, oldest ${Math.round(e.oldestAgeMs / 1000)} s`})${e.reasons.length > 0 ? `: ${e.reasons.join(', ')}` : ''}`;
     default:
       return ((x: never) => String(x))(e);
   }

@@ -60,6 +60,11 @@ export const supervisorSchema = z.strictObject(
     syslog_socket: from(nonEmptyString).optional(),
     pdeathsig: from(boolean).optional(),
     sync_drain_timeout: duration,
+    sync_backlog_interval: from(positive((v) => parseDuration(v, 's'), 'a positive duration')).optional(),
+    sync_backlog_warn_bytes: from(positiveInteger).optional(),
+    sync_backlog_warn_age: duration,
+    sync_backlog_critical_bytes: from(positiveInteger).optional(),
+    sync_backlog_critical_age: duration,
   },
   mapping,
 );

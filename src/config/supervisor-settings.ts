@@ -52,5 +52,10 @@ export function supervisorSettings(raw: RawSupervisor, configFile: string, baseD
     syslogSocket: path(raw.syslog_socket),
     pdeathsig: raw.pdeathsig ?? DEFAULTS.pdeathsig,
     syncDrainTimeoutMs: raw.sync_drain_timeout ?? DEFAULTS.syncDrainTimeoutMs,
+    syncBacklogIntervalMs: raw.sync_backlog_interval ?? DEFAULTS.syncBacklogIntervalMs,
+    syncBacklogWarnBytes: raw.sync_backlog_warn_bytes ?? DEFAULTS.syncBacklogWarnBytes,
+    syncBacklogWarnAgeMs: raw.sync_backlog_warn_age ?? DEFAULTS.syncBacklogWarnAgeMs,
+    syncBacklogCriticalBytes: raw.sync_backlog_critical_bytes ?? DEFAULTS.syncBacklogCriticalBytes,
+    syncBacklogCriticalAgeMs: raw.sync_backlog_critical_age ?? DEFAULTS.syncBacklogCriticalAgeMs,
   };
 }

@@ -50,6 +50,16 @@ export const DEFAULTS = {
   pdeathsig: true,
   /** Shutdown: how long the rolling sync_client may take to empty the sync logs (SUPERVISOR.sync_drain_timeout). */
   syncDrainTimeoutMs: 60_000,
+  /** Running: how often the sync log backlog is checked (SUPERVISOR.sync_backlog_interval). */
+  syncBacklogIntervalMs: 10_000,
+  /** Backlog warning: bytes pending in a channel (about "a couple of minutes behind") (SUPERVISOR.sync_backlog_warn_bytes). */
+  syncBacklogWarnBytes: 10_240,
+  /** ...or age of its oldest pending entry (SUPERVISOR.sync_backlog_warn_age). */
+  syncBacklogWarnAgeMs: 120_000,
+  /** Backlog critical (page someone): bytes (about "twenty minutes behind") (SUPERVISOR.sync_backlog_critical_bytes). */
+  syncBacklogCriticalBytes: 102_400,
+  /** ...or age (SUPERVISOR.sync_backlog_critical_age). */
+  syncBacklogCriticalAgeMs: 1_200_000,
 } as const;
 
 /** The five process sections of a config, in the order they are started. */
@@ -161,6 +171,11 @@ export interface SupervisorSettings {
   readonly syslogSocket: string | undefined;
   readonly pdeathsig: boolean;
   readonly syncDrainTimeoutMs: number;
+  readonly syncBacklogIntervalMs: number;
+  readonly syncBacklogWarnBytes: number;
+  readonly syncBacklogWarnAgeMs: number;
+  readonly syncBacklogCriticalBytes: number;
+  readonly syncBacklogCriticalAgeMs: number;
 }
 
 /** A validated config: entries keep the file's order. */

@@ -83,6 +83,8 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'replication.drained':
     case 'replication.verified':
     case 'replication.config-error':
+    case 'replication.backlog-level':
+    case 'replication.recovered':
       return undefined;
     default:
       return ((x: never) => x)(e);

@@ -24,7 +24,12 @@ export function renderStatus(s: StatusSnapshot): string {
     `quiesce ${s.version}, pid ${s.pid}, config ${s.config}`,
     `phase ${s.phase} for ${formatDuration(s.phaseSinceMs)}, up ${formatDuration(s.uptimeMs)}`,
   ];
-  if (s.units.length === 0) return `${head.join('\n')}\n\n(no entries)`;
+  const r = s.replication;
+  const replication = r === undefined ? '' : `\n\nsync log backlog: ${r.level.toUpperCase()}${r.checkedAgoMs === undefined ? '' : ` (checked ${formatDuration(r.checkedAgoMs)} ago)`}\n${formatTable(
+    ['CHANNEL', 'LEVEL', 'FILES', 'LINES', 'BYTES', 'OLDEST'],
+    r.channels.map((c) => [c.channel === '' ? '(default)' : c.channel, c.level, String(c.files), String(c.lines), String(c.bytes), c.oldestAgeMs === null ? '-' : formatDuration(c.oldestAgeMs)]),
+  )}`;
+  if (s.units.length === 0) return `${head.join('\n')}\n\n(no entries)${replication}`;
   const table = formatTable(['ENTRY', 'SECTION', 'STATE', 'PIDS', 'READY', 'BUSY', 'RESTARTS', 'LAST EXIT', 'LISTEN'], s.units.map(row));
-  return `${head.join('\n')}\n\n${table}`;
+  return `${head.join('\n')}\n\n${table}${replication}`;
 }

@@ -16,6 +16,10 @@
 //   quiesce_shutdown_commands_total{entry,result}         counter  SHUTDOWN commands run, result="ok" or "failed"
 //   quiesce_shutdown_duration_seconds                     gauge    duration of the finished shutdown (absent before)
 //   quiesce_shutdown_exit_code                            gauge    exit code the shutdown decided (absent before)
+//   quiesce_sync_backlog_bytes{channel}                   gauge    replication master: bytes pending in sync/log + sync/log-run
+//   quiesce_sync_backlog_lines{channel}                   gauge    lines pending (one per change)
+//   quiesce_sync_backlog_oldest_seconds{channel}          gauge    age of the oldest pending entry (0 when empty)
+//   quiesce_sync_backlog_level{channel}                   gauge    0 ok, 1 warn, 2 critical (SUPERVISOR.sync_backlog_* thresholds)
 //
 // A private Registry, never prom-client's global one, so nothing else in the process leaks in.
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -48,6 +52,19 @@ export class QuiesceMetrics {
         for (const p of PHASES) this.set({ phase: p }, p === now ? 1 : 0);
       },
     });
+    const backlog = (name: string, help: string, value: (c: NonNullable<StatusSnapshot['replication']>['channels'][number]) => number): void => {
+      new Gauge({
+        name, help, labelNames: ['channel'], registers,
+        collect() {
+          this.reset();
+          for (const c of status().replication?.channels ?? []) this.set({ channel: c.channel === '' ? 'default' : c.channel }, value(c));
+        },
+      });
+    };
+    backlog('quiesce_sync_backlog_bytes', 'Bytes pending in a sync log channel (log + log-run).', (c) => c.bytes);
+    backlog('quiesce_sync_backlog_lines', 'Lines (changes) pending in a sync log channel.', (c) => c.lines);
+    backlog('quiesce_sync_backlog_oldest_seconds', 'Age of the oldest pending entry of a sync log channel.', (c) => (c.oldestAgeMs ?? 0) / 1000);
+    backlog('quiesce_sync_backlog_level', 'Backlog level of a sync log channel: 0 ok, 1 warn, 2 critical.', (c) => ({ ok: 0, warn: 1, critical: 2 })[c.level] ?? 0);
     new Gauge({
       name: 'quiesce_uptime_seconds', help: 'Seconds since the supervisor started.', registers,
       collect() {

@@ -11,4 +11,10 @@ export interface StatusSnapshot {
   readonly phaseSinceMs: number;
   readonly uptimeMs: number;
   readonly units: readonly UnitStatus[];
+  /** A replication master's sync log backlog, as last checked (absent otherwise). */
+  readonly replication?: {
+    readonly level: 'ok' | 'warn' | 'critical';
+    readonly checkedAgoMs: number | undefined;
+    readonly channels: readonly { readonly channel: string; readonly level: string; readonly files: number; readonly bytes: number; readonly lines: number; readonly oldestAgeMs: number | null }[];
+  };
 }

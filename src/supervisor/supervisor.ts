@@ -14,6 +14,7 @@ import { describeOneShot, isOneShotSuccess, OneShot } from './one-shot.js';
 import { actionFor, TRANSITIONS, type Phase, type StopMode, type SupervisorEvent } from './phase.js';
 import { applyReload } from './reload.js';
 import { replicationOf } from './replication-of.js';
+import { ReplicationWatch } from './replication-watch.js';
 import { ShutdownRun, type ShutdownReport } from './shutdown.js';
 import type { StatusSnapshot } from './status.js';
 import { bindFor, partition, unitOf, type LiveUnit } from './units.js';
@@ -58,6 +59,7 @@ export class Supervisor {
   #requested: Request | undefined;
   #wakeRun: () => void = () => undefined;
   #reloads: Promise<void> = Promise.resolve();
+  readonly #replicationWatch: ReplicationWatch;
 
   constructor(config: Config, deps: SupervisorDeps) {
     this.#config = config;
@@ -65,6 +67,7 @@ export class Supervisor {
     this.#started = deps.clock.now();
     this.#phase = { kind: 'starting', since: this.#started, entry: undefined };
     this.#tagPrefix = `${process.pid}.${this.#started}.`;
+    this.#replicationWatch = new ReplicationWatch(deps.clock);
     this.#unitDeps = {
       clock: deps.clock, log: deps.log, settings: () => this.#config.supervisor,
       nextTag: () => `${this.#tagPrefix}${++this.#seq}`, wrapArgv: deps.wrapArgv,
@@ -91,6 +94,7 @@ export class Supervisor {
       pid: process.pid, config: this.#config.file, version, phase: this.#phase.kind,
       phaseSinceMs: now - this.#phase.since, uptimeMs: now - this.#started,
       units: [...this.#units.values()].map((u) => u.describe()),
+      replication: this.#replicationWatch.snapshot(),
     };
   }
 
@@ -130,10 +134,12 @@ export class Supervisor {
     const early = (await this.#runStart()) ?? (await this.#startUnits());
     if (early !== undefined) return early;
     this.#enter({ kind: 'running', since: this.#deps.clock.now() }); // starting -> running
+    this.#replicationWatch.start(this.#config, this.#deps.log, () => partition(this.#units.values()).daemons);
     const request = await new Promise<Request>((resolve) => {
       this.#wakeRun = () => this.#requested !== undefined && resolve(this.#requested);
       this.#wakeRun();
     });
+    this.#replicationWatch.stop();
     await this.#reloads;
     return this.#runShutdown(request);
   }

@@ -3,20 +3,9 @@
 // verify that nothing is left to replicate.
 import type { Clock } from '../clock.js';
 import type { Log } from '../log.js';
+import { describeBacklog as describeChannel, isEmpty, type ChannelBacklog } from '../replication/sync-dir.js';
 
-/** What is pending in one sync log channel. */
-export interface ChannelBacklog {
-  /** `""` for the default channel. */
-  readonly channel: string;
-  /** Pending files present (`log`, `log-run`), as paths. */
-  readonly files: readonly string[];
-  readonly bytes: number;
-  readonly lines: number;
-  /** Age of the oldest pending file (its mtime), undefined when empty. */
-  readonly oldestAgeMs: number | undefined;
-  /** The command that replays it by hand. */
-  readonly replay: string;
-}
+export type { ChannelBacklog } from '../replication/sync-dir.js';
 
 /** How the supervisor sees the instance's replication. */
 export interface Replication {
@@ -31,15 +20,11 @@ export interface Replication {
 /** How often the drain looks at the sync log directory. */
 export const DRAIN_POLL_MS = 200;
 
-/** `channel "" (default): log-run + log, 12 lines, 1.2 KB, oldest 3 s`. */
-export function describeBacklog(b: ChannelBacklog): string {
-  const files = b.files.map((f) => f.split('/').pop()).join(' + ');
-  const age = b.oldestAgeMs === undefined ? '' : `, oldest ${Math.round(b.oldestAgeMs / 1000)} s`;
-  return `channel ${b.channel === '' ? '(default)' : b.channel}: ${files}, ${b.lines} lines, ${b.bytes} bytes${age}; replay with: ${b.replay}`;
-}
+/** What is left in a channel and the command that replays it. */
+export const describeBacklog = (b: ChannelBacklog): string => `${describeChannel(b)}; replay with: ${b.replay}`;
 
-/** Channels with something pending. */
-export const pending = (all: readonly ChannelBacklog[]): ChannelBacklog[] => all.filter((b) => b.files.length > 0);
+/** Channels with something pending (or unreadable: then not verifiably empty). */
+export const pending = (all: readonly ChannelBacklog[]): ChannelBacklog[] => all.filter((b) => !isEmpty(b));
 
 /**
  * Waits until no channel has a pending file, the drain timeout passes, nothing can drain the logs

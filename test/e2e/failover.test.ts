@@ -154,7 +154,7 @@ describeCyrus('replication-safe soft failover', () => {
     const { code } = await a.exited;
     expect(code).toBe(4);
     const done = a.logs.find(ev('shutdown.done'));
-    expect(done?.verdict).toMatch(/NOT safe to fail over: .*not replicated: channel \(default\): .*log.*lines.*replay with: sync_client -C/);
+    expect(done?.verdict).toMatch(/NOT safe to fail over: .*not replicated: channel \(default\): .*log.*lines.*replay with: \S*sync_client -C/);
     // B comes back; the flush replays what A left
     expect((await cli(['start', '-c', p.b.asReplica])).code).toBe(0);
     const flush = await cli(['flush', '-C', p.a.masterConf]);

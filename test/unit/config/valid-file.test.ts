@@ -58,6 +58,11 @@ describe('a valid full file', () => {
       syslogSocket: undefined,
       pdeathsig: true,
       syncDrainTimeoutMs: 60_000,
+      syncBacklogIntervalMs: 10_000,
+      syncBacklogWarnBytes: 10_240,
+      syncBacklogWarnAgeMs: 120_000,
+      syncBacklogCriticalBytes: 102_400,
+      syncBacklogCriticalAgeMs: 1_200_000,
     });
   });
 
@@ -169,6 +174,11 @@ describe('defaults', () => {
       syslogSocket: undefined,
       pdeathsig: DEFAULTS.pdeathsig,
       syncDrainTimeoutMs: DEFAULTS.syncDrainTimeoutMs,
+      syncBacklogIntervalMs: DEFAULTS.syncBacklogIntervalMs,
+      syncBacklogWarnBytes: DEFAULTS.syncBacklogWarnBytes,
+      syncBacklogWarnAgeMs: DEFAULTS.syncBacklogWarnAgeMs,
+      syncBacklogCriticalBytes: DEFAULTS.syncBacklogCriticalBytes,
+      syncBacklogCriticalAgeMs: DEFAULTS.syncBacklogCriticalAgeMs,
     });
     expect([config.start, config.services, config.events, config.daemons, config.shutdown]).toEqual([[], [], [], [], []]);
   });

@@ -1,0 +1,78 @@
+// While running: the sync log backlog of a replication master, checked every sync_backlog_interval,
+// logged when a channel crosses a threshold, shown by `quiesce status` and the metrics; and a
+// `log-run` that no live sync_client works on (what a "monitorsync" cron job did) replayed.
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/types.js';
+import type { Log } from '../log.js';
+import { BacklogWatch } from '../replication/backlog-watch.js';
+import { flushChannels } from '../replication/flush.js';
+import type { Unit } from '../service/unit.js';
+import { replicationOf } from './replication-of.js';
+import type { StatusSnapshot } from './status.js';
+
+/** A log-run older than this many check intervals, with no live sync_client, is replayed. */
+export const STALE_LOG_RUN_INTERVALS = 3;
+
+/** The running backlog watch of one supervisor. */
+export class ReplicationWatch {
+  readonly #stop = new AbortController();
+  #watch: BacklogWatch | undefined;
+  readonly #clock: Clock;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Starts watching when `config` is a replication master; a no-op otherwise. */
+  start(config: Config, log: Log, daemons: () => readonly Unit[]): void {
+    const r = replicationOf(config, this.#clock, daemons);
+    if (!r.ok) {
+      log.emit({ event: 'replication.config-error', message: r.error });
+      return;
+    }
+    if (r.value === undefined) return;
+    const { channels, replicating } = r.value;
+    const s = config.supervisor;
+    const watch = new BacklogWatch(channels, {
+      clock: this.#clock,
+      onEvent: (e) => {
+        if (e.event === 'replication.backlog.level') {
+          log.emit({ event: 'replication.backlog-level', channel: e.channel, from: e.from, to: e.to, bytes: e.bytes, lines: e.lines, oldestAgeMs: e.oldestAgeMs ?? null, reasons: e.reasons });
+        }
+      },
+    }, {
+      intervalMs: s.syncBacklogIntervalMs,
+      thresholds: { warnBytes: s.syncBacklogWarnBytes, warnAgeMs: s.syncBacklogWarnAgeMs, criticalBytes: s.syncBacklogCriticalBytes, criticalAgeMs: s.syncBacklogCriticalAgeMs },
+    });
+    this.#watch = watch;
+    const staleMs = STALE_LOG_RUN_INTERVALS * s.syncBacklogIntervalMs;
+    void (async () => {
+      while (!this.#stop.signal.aborted) {
+        const snap = await watch.check();
+        const stale = snap.channels.filter((c) => c.backlog.pending.some((f) => f.kind === 'log-run') && (c.backlog.oldestAgeMs ?? 0) >= staleMs);
+        if (stale.length > 0 && !replicating()) {
+          const names = new Set(stale.map((c) => c.backlog.channel));
+          const result = await flushChannels(channels.filter((c) => names.has(c.name)), this.#clock, { attempts: 1, cancel: this.#stop.signal });
+          for (const c of result.channels) log.emit({ event: 'replication.recovered', channel: c.channel, empty: c.empty, detail: c.lastError ?? 'replayed' });
+        }
+        await this.#clock.sleep(s.syncBacklogIntervalMs, this.#stop.signal);
+      }
+    })();
+  }
+
+  /** Stops the checks (a shutdown begins: the drain takes over). */
+  stop(): void {
+    this.#stop.abort();
+  }
+
+  /** What `quiesce status` shows. */
+  snapshot(): StatusSnapshot['replication'] {
+    const snap = this.#watch?.snapshot();
+    if (snap === undefined) return undefined;
+    return {
+      level: snap.level,
+      checkedAgoMs: snap.checkedAtMs === undefined ? undefined : this.#clock.now() - snap.checkedAtMs,
+      channels: snap.channels.map((c) => ({ channel: c.backlog.channel, level: c.level, files: c.backlog.files.length, bytes: c.backlog.bytes, lines: c.backlog.lines, oldestAgeMs: c.backlog.oldestAgeMs ?? null })),
+    };
+  }
+}
