@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfigFile } from './config/load.js';
 import { convertCyrusConf } from './convert/cyrus-conf.js';
+import { controlSocketOf } from './config/instance-socket.js';
 import { escalateCommand, reloadCommand, statusCommand, stopCommand } from './control/commands.js';
 import { startCommand } from './control/start.js';
 import { realClock } from './clock.js';
@@ -60,12 +61,13 @@ function socketOf(o: { config?: string; socket?: string }): string | ExitCode {
     print.err('say which instance: -c FILE (its config) or --socket PATH');
     return EXIT.usage;
   }
-  const loaded = loadConfigFile(o.config, { checkExecutables: false });
-  if (!loaded.ok) {
-    for (const d of loaded.error) print.err(formatDiagnostic(d));
+  // Only what locates the socket must be valid: an instance whose file was broken since must stay reachable.
+  const socket = controlSocketOf(o.config);
+  if (!socket.ok) {
+    for (const d of socket.error) print.err(formatDiagnostic(d));
     return EXIT.configInvalid;
   }
-  return loaded.value.supervisor.controlSocket;
+  return socket.value;
 }
 
 /** Runs a control command against the instance named by -c or --socket. */

@@ -38,7 +38,7 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
   });
 }
 
-function syntaxDiagnostic(e: YAMLError, file: string, lineCounter: LineCounter): Diagnostic {
+export function syntaxDiagnostic(e: YAMLError, file: string, lineCounter: LineCounter): Diagnostic {
   const at = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
   const message = e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? e.code;
   return { file, line: at.line, col: at.col, path: '', message: `${message} (YAML ${e.code})` };

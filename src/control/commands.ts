@@ -1,4 +1,5 @@
 // `quiesce status|stop|reload|escalate`: talk to a running instance; each returns the exit code.
+import { EXIT } from '../errors.js';
 import type { Action } from '../supervisor/phase.js';
 import { sendControlRequest, type ControlFailure } from './client.js';
 import { CONTROL_EXIT } from './exit-codes.js';
@@ -121,8 +122,47 @@ export async function signalCommand(socketPath: string, request: 'reload' | 'esc
   });
 }
 
-/** `quiesce reload`. */
-export const reloadCommand = (socketPath: string, io: CommandOutput): Promise<number> => signalCommand(socketPath, 'reload', io);
+/** Names of a reload's changes, or `none`. */
+const names = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.join(', '));
+
+/**
+ * `quiesce reload`: like SIGHUP, but waits for the outcome: exit 0 with what changed, or 78 with
+ * the new file's problems (the instance keeps running on its old config).
+ */
+export function reloadCommand(socketPath: string, io: CommandOutput): Promise<number> {
+  return exchange(socketPath, { request: 'reload' }, io, (r) => {
+    switch (r.type) {
+      case 'accepted':
+        if (r.action !== 'reload') {
+          io.err(`quiesce: reload ${describeAction(r.request, r.phase, r.action)}`);
+          return CONTROL_EXIT.ignored;
+        }
+        return undefined;
+      case 'event': {
+        const e = r.event;
+        if (e.event === 'config.reloaded') {
+          io.out(`quiesce: reloaded ${e.file}: added ${names(e.added)}; removed ${names(e.removed)}; changed ${names(e.changed)}`);
+          for (const i of e.ignored) io.out(`  not applied until a restart: ${i}`);
+          return CONTROL_EXIT.ok;
+        }
+        if (e.event === 'config.reload-rejected') {
+          io.err(`quiesce: reload rejected, still running the previous config of ${e.file}:`);
+          for (const d of e.diagnostics) io.err(d);
+          return EXIT.configInvalid;
+        }
+        return undefined;
+      }
+      case 'done':
+        io.err('quiesce: the instance stopped before the reload was applied');
+        return CONTROL_EXIT.ignored;
+      case 'status':
+      case 'error':
+        return undefined;
+      default:
+        return ((x: never) => x)(r);
+    }
+  });
+}
 
 /** `quiesce escalate`. */
 export const escalateCommand = (socketPath: string, io: CommandOutput): Promise<number> => signalCommand(socketPath, 'escalate', io);

@@ -64,17 +64,36 @@ describe('control socket server', () => {
     expect(replies).toEqual([{ type: 'status', status: host.status() }]);
   });
 
-  it('turns reload and escalate into supervisor events with a control: trigger', async () => {
+  it('turns reload and escalate into supervisor events with a control: trigger; reload waits for what changed', async () => {
     await start();
     const c = capture();
-    expect(await reloadCommand(path, c.io)).toBe(CONTROL_EXIT.ok);
+    const reloading = reloadCommand(path, c.io);
+    await host.nextDispatch();
+    host.publish({ event: 'child.output', entry: 'x', section: 'DAEMON', pid: 1, stream: 'stdout', line: 'not the outcome' });
+    host.publish({ event: 'config.reloaded', file: '/etc/q.yaml', added: ['extra'], removed: [], changed: ['imap'], ignored: ['SUPERVISOR pidfile (needs a restart)'] });
+    expect(await reloading).toBe(CONTROL_EXIT.ok);
+    expect(host.listenerCount()).toBe(0);
     host.phase = 'draining';
     expect(await escalateCommand(path, c.io)).toBe(CONTROL_EXIT.ok);
     expect(host.dispatched).toEqual([
       { kind: 'reload', trigger: 'control:reload' },
       { kind: 'escalate', trigger: 'control:escalate' },
     ]);
-    expect(c.out).toEqual(['quiesce: reloading the config (the instance logs what changed)', 'quiesce: escalating (phase draining)']);
+    expect(c.out).toEqual([
+      'quiesce: reloaded /etc/q.yaml: added extra; removed none; changed imap',
+      '  not applied until a restart: SUPERVISOR pidfile (needs a restart)',
+      'quiesce: escalating (phase draining)',
+    ]);
+  });
+
+  it('a rejected reload exits 78 with the new file\'s problems', async () => {
+    await start();
+    const c = capture();
+    const reloading = reloadCommand(path, c.io);
+    await host.nextDispatch();
+    host.publish({ event: 'config.reload-rejected', file: '/etc/q.yaml', diagnostics: ['/etc/q.yaml:3:5: DAEMON.x.cmd: required'] });
+    expect(await reloading).toBe(78);
+    expect(c.err).toEqual(['quiesce: reload rejected, still running the previous config of /etc/q.yaml:', '/etc/q.yaml:3:5: DAEMON.x.cmd: required']);
   });
 
   it('reports a request the current phase ignores with exit 75', async () => {
@@ -173,8 +192,7 @@ describe('control commands without a running instance', () => {
     expect(c.err).toEqual([`no quiesce is running here: control socket ${path} does not exist`]);
   });
 
-  it('names the socket and the reason when another user may not connect', async () => {
-    if (process.getuid?.() !== 0) return; // needs root to switch to nobody
+  it.runIf(process.getuid?.() === 0)('names the socket and the reason when another user may not connect (needs root to switch to nobody)', async () => {
     await start();
     const script = `import(${JSON.stringify(join(ROOT, 'dist/control/commands.js'))}).then(async (m) => {
       const code = await m.statusCommand(${JSON.stringify(path)}, { json: false }, { out: (t) => process.stdout.write(t + '\\n'), err: (t) => process.stderr.write(t + '\\n') });
