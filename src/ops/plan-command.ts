@@ -1,6 +1,7 @@
 // `quiesce plan [--stop-budget 90s] [--unit FILE] [--fast]`: print the stop plan; exit 1 when it overruns a limit.
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
+import { loadImapdConf } from '../replication/imapd-conf.js';
 import { checkStopPlan, computeStopPlan, type StopLimit } from './plan.js';
 import { renderStopPlan } from './plan-text.js';
 import { stopTimeoutOfUnit } from './systemd-unit.js';
@@ -25,6 +26,18 @@ export interface PlanOptions {
   /** A systemd unit file whose TimeoutStopSec= the stop must fit in. */
   readonly unitFile: string | undefined;
   readonly fast: boolean;
+}
+
+/** Whether a stop of `config` waits for the sync logs (its imapd.conf says `sync_log: yes`). */
+function isReplicationMaster(config: Config, io: { err: (t: string) => void }): boolean {
+  const file = config.supervisor.cyrusConfig;
+  if (file === undefined) return false;
+  const conf = loadImapdConf(file);
+  if (!conf.ok) {
+    io.err(`warning: ${conf.error}; the plan leaves out the sync log drain that a replication master adds`);
+    return false;
+  }
+  return conf.value.syncLog;
 }
 
 /** Prints the plan of `config`; the exit code says whether it fits. */
@@ -53,7 +66,7 @@ export async function planCommand(config: Config, opts: PlanOptions, io: { out: 
     }
     limits.push({ name: `${t.value.source} in ${opts.unitFile}`, limit: t.value.timeout });
   }
-  const plan = computeStopPlan(config, opts.fast ? 'fast' : 'graceful');
+  const plan = computeStopPlan(config, opts.fast ? 'fast' : 'graceful', isReplicationMaster(config, io));
   const overruns = checkStopPlan(plan, limits);
   io.out(renderStopPlan(plan, overruns));
   return overruns.length > 0 ? PLAN_EXIT.overrun : PLAN_EXIT.fits;

@@ -9,6 +9,8 @@ export function describePlanStep(s: PlanStep): { what: string; why: string } {
       return s.slowest === undefined
         ? { what: 'drain SERVICES and EVENTS', why: 'no entries' }
         : { what: `drain SERVICES and EVENTS (${s.entries.length} entries, together)`, why: `slowest ${s.slowest}: ${breakdown(s.quitMs, s.termMs)}` };
+    case 'sync-drain':
+      return { what: 'wait for sync_client to empty the sync logs', why: 'sync_drain_timeout' };
     case 'daemon':
       return { what: `stop DAEMON ${s.entry}`, why: breakdown(s.quitMs, s.termMs) };
     case 'command':

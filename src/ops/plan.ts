@@ -1,7 +1,8 @@
 // `quiesce plan`: the exact stop sequence of a config, each step's worst-case duration, and the total.
 //
 // It mirrors src/supervisor/shutdown.ts: SERVICES and EVENTS are stopped together (the slowest
-// decides), then each DAEMON in reverse file order, then each SHUTDOWN command in order (its
+// decides), then (replication master) the wait for sync_client to empty the sync logs, then each
+// DAEMON in reverse file order, then each SHUTDOWN command in order (its
 // timeout, then its own stop escalation), then the sweep of leftovers. A graceful stop gives each
 // child quit_timeout before SIGTERM and term_timeout before SIGKILL; a fast stop starts at SIGTERM.
 // After SIGKILL quiesce waits until the process is gone, which the kernel makes quick but does not bound.
@@ -18,6 +19,7 @@ export const PLAN_DEFAULTS = {
 /** One step of the stop sequence with its worst case. */
 export type PlanStep =
   | { readonly kind: 'drain'; readonly entries: readonly string[]; readonly slowest: string | undefined; readonly quitMs: number; readonly termMs: number; readonly budgetMs: number }
+  | { readonly kind: 'sync-drain'; readonly budgetMs: number }
   | { readonly kind: 'daemon'; readonly entry: string; readonly quitMs: number; readonly termMs: number; readonly budgetMs: number }
   | { readonly kind: 'command'; readonly entry: string; readonly timeoutMs: number; readonly quitMs: number; readonly termMs: number; readonly budgetMs: number }
   | { readonly kind: 'sweep'; readonly budgetMs: number };
@@ -35,8 +37,11 @@ function escalation(spec: CommandSpec, mode: StopMode): { quitMs: number; termMs
   return { quitMs: mode === 'graceful' ? spec.quitTimeoutMs : 0, termMs: spec.termTimeoutMs };
 }
 
-/** The stop sequence of `config` with worst-case budgets (pure). */
-export function computeStopPlan(config: Config, mode: StopMode = 'graceful'): StopPlan {
+/**
+ * The stop sequence of `config` with worst-case budgets (pure). `replicationMaster`: its imapd.conf
+ * has `sync_log: yes`, so the stop waits up to sync_drain_timeout for sync_client after the drain.
+ */
+export function computeStopPlan(config: Config, mode: StopMode = 'graceful', replicationMaster = false): StopPlan {
   const drainEntries = [...config.services, ...config.events];
   let slowest: { spec: CommandSpec; quitMs: number; termMs: number } | undefined;
   for (const spec of drainEntries) {
@@ -53,6 +58,7 @@ export function computeStopPlan(config: Config, mode: StopMode = 'graceful'): St
       budgetMs: slowest === undefined ? 0 : slowest.quitMs + slowest.termMs,
     },
   ];
+  if (replicationMaster) steps.push({ kind: 'sync-drain', budgetMs: config.supervisor.syncDrainTimeoutMs });
   for (const d of [...config.daemons].reverse()) {
     const e = escalation(d, mode);
     steps.push({ kind: 'daemon', entry: d.name, ...e, budgetMs: e.quitMs + e.termMs });

@@ -52,6 +52,13 @@ describe('computeStopPlan', () => {
     expect(plan.steps.map((s) => s.budgetMs)).toEqual([5_000, 5_000, 5_000, 135_000, 2_000]);
   });
 
+  it('a replication master waits sync_drain_timeout for sync_client between the drain and the daemons', () => {
+    const plan = computeStopPlan(config, 'graceful', true);
+    expect(plan.steps.map((s) => s.kind)).toEqual(['drain', 'sync-drain', 'daemon', 'daemon', 'command', 'sweep']);
+    expect(plan.steps[1]).toEqual({ kind: 'sync-drain', budgetMs: config.supervisor.syncDrainTimeoutMs });
+    expect(plan.totalMs).toBe(35_000 + config.supervisor.syncDrainTimeoutMs + 15_000 + 15_000 + 135_000 + 2_000);
+  });
+
   it('an empty config still has a drain and a sweep', () => {
     const plan = computeStopPlan({ ...config, services: [], events: [], daemons: [], shutdown: [] });
     expect(plan.totalMs).toBe(2_000);
@@ -98,8 +105,8 @@ describe('parseTimespan', () => {
 describe('stopTimeoutOfUnit', () => {
   it('reads the TimeoutStopSec= of init/quiesce.service', () => {
     const r = stopTimeoutOfUnit(readFileSync(join(ROOT, 'init/quiesce.service'), 'utf8'));
-    expect(r.ok && r.value.timeout).toEqual({ kind: 'ms', ms: 240_000 });
-    expect(r.ok && r.value.source).toMatch(/^TimeoutStopSec=240s \(line \d+\)$/);
+    expect(r.ok && r.value.timeout).toEqual({ kind: 'ms', ms: 450_000 });
+    expect(r.ok && r.value.source).toMatch(/^TimeoutStopSec=450s \(line 42\)$/);
   });
 
   it('applies assignments in order: TimeoutSec= counts, the last wins, empty resets', () => {
