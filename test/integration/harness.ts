@@ -1,5 +1,5 @@
 // Runs the built CLI on a YAML written to a temp dir, collects its JSON log, and cleans up after itself.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +90,16 @@ export function startQuiesce(dir: string, configFile: string, args?: string[], e
   };
   started.push(q);
   return q;
+}
+
+/** Runs `quiesce <args>` to its end; resolves with its exit code and output whatever the code. */
+export function cli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: opts.timeoutMs ?? 60_000, env: { ...process.env, ...opts.env } }, (error, out, err) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, out, err });
+    });
+  });
 }
 
 /** Matches a log line by event name and fields. */

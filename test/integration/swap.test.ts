@@ -1,24 +1,10 @@
 // `quiesce start` and `quiesce swap` with fixture programs standing in for the Cyrus instances.
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { CLI, cleanup, isAlive, tempDir, writeConfig } from './harness.js';
+import { CLI, cleanup, cli, isAlive, tempDir, writeConfig } from './harness.js';
 
-const run = promisify(execFile);
 const started: string[] = [];
-
-/** Runs the CLI; resolves with code and output whatever the exit code. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await run(process.execPath, [CLI, ...args], { timeout: 60_000 });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
 
 afterEach(async () => {
   // instances started in the background by `quiesce start`: end them by the pid in their pidfile
