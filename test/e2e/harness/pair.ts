@@ -38,6 +38,10 @@ export interface PairOptions {
   readonly flush?: boolean;
   /** Extra options of that flush (e.g. `--timeout 3s --attempts 1`). */
   readonly flushArgs?: string;
+  /** Whether the master role runs the rolling `sync_client -r` DAEMON (default yes). */
+  readonly syncClient?: boolean;
+  /** Extra SUPERVISOR lines of the master role (`key: value` each). */
+  readonly masterSupervisor?: readonly string[];
 }
 
 const conf = (lines: Record<string, string>): string => Object.entries(lines).map(([k, v]) => `${k}: ${v}\n`).join('');
@@ -64,16 +68,16 @@ SUPERVISOR:
   cyrus_config: ${imapdConf}
   quit_timeout: 10s
   term_timeout: 5s
-${role === 'master' && opts.drainTimeout !== undefined ? `  sync_drain_timeout: ${opts.drainTimeout}\n` : ''}START:
+${role === 'master' && opts.drainTimeout !== undefined ? `  sync_drain_timeout: ${opts.drainTimeout}\n` : ''}${role === 'master' ? (opts.masterSupervisor ?? []).map((l) => `  ${l}\n`).join('') : ''}START:
   recover: { cmd: "ctl_cyrusdb -r" }
 SERVICES:
   imap: { cmd: "imapd", listen: "127.0.0.1:${me.imap}", prefork: 1 }
 `;
     const asMaster = join(dir, `${name}-master.yaml`);
     writeFileSync(asMaster, `${common('master', masterConf)}  lmtp: { cmd: "lmtpd -a", listen: "127.0.0.1:${me.lmtp}", prefork: 1 }
-DAEMON:
+${opts.syncClient === false ? '' : `DAEMON:
   syncclient: { cmd: "sync_client -r" }
-${opts.flush === false ? '' : `SHUTDOWN:
+`}${opts.flush === false ? '' : `SHUTDOWN:
   syncflush: { cmd: "${process.execPath} ${CLI} flush -C ${masterConf} ${opts.flushArgs ?? ''}", timeout: 60s }
 `}`);
     const asReplica = join(dir, `${name}-replica.yaml`);

@@ -1,0 +1,81 @@
+// While a real Cyrus master runs: its sync log backlog is shown by `quiesce status` and the metrics,
+// level changes are logged, and a `log-run` that no sync_client works on (one died mid-batch) is
+// replayed by quiesce itself, so the replica catches up without a cron job.
+import { afterEach, expect, it } from 'vitest';
+import { renameSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { StatusSnapshot } from '../../src/supervisor/status.js';
+import { cleanup, cli, ev, startQuiesce, tempDir } from '../integration/harness.js';
+import { describeCyrus } from './harness/cyrus.js';
+import { ImapClient } from './harness/imap-client.js';
+import { deliverUntil, messageIdsOf } from './harness/mail-load.js';
+import { createPair, type Pair } from './harness/pair.js';
+import { freePort } from './harness/ports.js';
+
+let pair: Pair | undefined;
+afterEach(async () => {
+  await cleanup();
+  pair?.cleanup();
+  pair = undefined;
+});
+
+function metrics(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    }).on('error', reject).end();
+  });
+}
+
+describeCyrus('replication backlog while running', () => {
+  it('shows the backlog in status and metrics, logs the level change, and replays a log-run left by a dead sync_client', async () => {
+    const dir = tempDir();
+    const metricsPort = await freePort();
+    // A master without its rolling sync_client: changes pile up in sync/log as if it were down
+    const p = await createPair(dir, {
+      syncClient: false,
+      masterSupervisor: ['sync_backlog_interval: 300ms', 'sync_backlog_warn_bytes: 200', `metrics_port: ${metricsPort}`],
+    });
+    pair = p;
+    const b = startQuiesce(dir, p.b.asReplica);
+    await b.waitForLog(ev('supervisor.running'));
+    const a = startQuiesce(dir, p.a.asMaster);
+    await a.waitForLog(ev('supervisor.running'));
+    const admin = await ImapClient.connect(p.a.imapPort);
+    await admin.login('cyrus');
+    await admin.ok('CREATE user.alice');
+    await admin.logout();
+    const load = await deliverUntil(p.a.lmtpPort, 'alice', { parallel: 2, limit: 10, stop: new AbortController().signal });
+    expect(load.acknowledged).toHaveLength(10);
+
+    // the check every 300 ms sees the backlog grow past 200 bytes
+    const warned = await a.waitForLog((l) => l.event === 'replication.backlog-level' && l.to === 'warn');
+    expect(warned).toMatchObject({ channel: '', from: 'ok' });
+    const status = JSON.parse((await cli(['status', '--json', '-c', p.a.asMaster])).out) as StatusSnapshot;
+    expect(status.replication?.level).toBe('warn');
+    const channel = status.replication?.channels[0];
+    expect(channel?.bytes).toBeGreaterThan(200);
+    expect(channel?.lines).toBeGreaterThanOrEqual(10); // an APPEND line per delivery, and more
+    const table = (await cli(['status', '-c', p.a.asMaster])).out;
+    expect(table).toMatch(/sync log backlog: WARN/);
+    const page = await metrics(metricsPort);
+    expect(page).toMatch(/^quiesce_sync_backlog_level\{channel="default"\} 1$/m);
+    expect(page).toMatch(/^quiesce_sync_backlog_bytes\{channel="default"\} [1-9]\d*$/m);
+    expect(await messageIdsOf(p.b.imapPort, 'alice').catch(() => [])).toEqual([]); // nothing replicated yet
+
+    // what a sync_client killed mid-batch leaves: the log renamed to log-run, nobody working on it
+    renameSync(join(p.a.cyrus.confDir, 'sync', 'log'), join(p.a.cyrus.confDir, 'sync', 'log-run'));
+    const recovered = await a.waitForLog(ev('replication.recovered'));
+    expect(recovered).toMatchObject({ channel: '', empty: true });
+    expect((await messageIdsOf(p.b.imapPort, 'alice')).sort()).toEqual([...load.acknowledged].sort());
+    await a.waitForLog((l) => l.event === 'replication.backlog-level' && l.to === 'ok');
+
+    a.kill('SIGQUIT');
+    expect((await a.exited).code).toBe(0);
+    b.kill('SIGQUIT');
+    expect((await b.exited).code).toBe(0);
+  });
+});
