@@ -59,7 +59,7 @@ export class Supervisor {
   #requested: Request | undefined;
   #wakeRun: () => void = () => undefined;
   #reloads: Promise<void> = Promise.resolve();
-  readonly #replicationWatch: ReplicationWatch;
+  #replicationWatch: ReplicationWatch;
 
   constructor(config: Config, deps: SupervisorDeps) {
     this.#config = config;
@@ -134,7 +134,7 @@ export class Supervisor {
     const early = (await this.#runStart()) ?? (await this.#startUnits());
     if (early !== undefined) return early;
     this.#enter({ kind: 'running', since: this.#deps.clock.now() }); // starting -> running
-    this.#replicationWatch.start(this.#config, this.#deps.log, () => partition(this.#units.values()).daemons);
+    this.#watchReplication();
     const request = await new Promise<Request>((resolve) => {
       this.#wakeRun = () => this.#requested !== undefined && resolve(this.#requested);
       this.#wakeRun();
@@ -267,5 +267,16 @@ export class Supervisor {
     const before = this.#config;
     if (loaded.ok) this.#config = loaded.value;
     await applyReload(this, before, loaded, this.#unitDeps);
+    if (loaded.ok && this.#phase.kind === 'running') {
+      // cyrus_config, the sync_backlog_* thresholds or the DAEMON entries may have changed
+      this.#replicationWatch.stop();
+      this.#replicationWatch = new ReplicationWatch(this.#deps.clock);
+      this.#watchReplication();
+    }
+  }
+
+  /** Starts the sync log backlog watch of the current config (a no-op unless it is a replication master). */
+  #watchReplication(): void {
+    this.#replicationWatch.start(this.#config, this.#deps.log, () => partition(this.#units.values()).daemons);
   }
 }
