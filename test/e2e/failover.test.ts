@@ -1,29 +1,16 @@
 // The test that matters: two real Cyrus instances (A master, B replica) under quiesce. A is stopped
 // while deliveries are in flight, and every message A acknowledged must be on B; then the roles swap.
 import { afterEach, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { findTagged } from '../../src/child/kill-tree.js';
-import { CLI, cleanup, ev, isAlive, startQuiesce, tempDir, type Quiesce } from '../integration/harness.js';
+import { cleanup, cli as runCli, ev, isAlive, tempDir, type Quiesce } from '../integration/harness.js';
 import { describeCyrus } from './harness/cyrus.js';
-import { ImapClient } from './harness/imap-client.js';
 import { deliverUntil, messageIdsOf, type LoadResult } from './harness/mail-load.js';
-import { createPair, type Pair, type PairOptions } from './harness/pair.js';
+import { createPair, startSides, type Pair, type PairOptions } from './harness/pair.js';
 
-const run = promisify(execFile);
-
-/** Runs the CLI; resolves with code and output whatever the exit code. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await run(process.execPath, [CLI, ...args], { timeout: 240_000 });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+/** Runs the CLI (a swap or flush may take minutes); resolves with code and output whatever the exit code. */
+const cli = (args: string[]) => runCli(args, { timeoutMs: 240_000 });
 
 /** Numbers every run prints, for the README. */
 function report(name: string, load: LoadResult, onB: readonly string[], extra: Record<string, unknown> = {}): number {
@@ -74,16 +61,9 @@ async function setUp(opts: PairOptions): Promise<Pair> {
 
 /** B as replica, A as master, user.alice created on A and replicated to B. */
 async function startPair(p: Pair): Promise<{ a: Quiesce; b: Quiesce }> {
-  const b = startQuiesce(dir, p.b.asReplica);
-  await b.waitForLog(ev('supervisor.running'));
-  const a = startQuiesce(dir, p.a.asMaster);
-  await a.waitForLog(ev('supervisor.running'));
-  const admin = await ImapClient.connect(p.a.imapPort);
-  await admin.login('cyrus');
-  await admin.ok('CREATE user.alice');
-  await admin.logout();
+  const sides = await startSides(dir, p);
   await eventually('user.alice on B', () => messageIdsOf(p.b.imapPort, 'alice'), () => true);
-  return { a, b };
+  return sides;
 }
 
 /** Delivers until `when(acks)` says so, then calls `then`; keeps delivering until A refuses. */

@@ -6,11 +6,10 @@ import { renameSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { StatusSnapshot } from '../../src/supervisor/status.js';
-import { cleanup, cli, ev, startQuiesce, tempDir } from '../integration/harness.js';
+import { cleanup, cli, ev, tempDir } from '../integration/harness.js';
 import { describeCyrus } from './harness/cyrus.js';
-import { ImapClient } from './harness/imap-client.js';
 import { deliverUntil, messageIdsOf } from './harness/mail-load.js';
-import { createPair, type Pair } from './harness/pair.js';
+import { createPair, startSides, type Pair } from './harness/pair.js';
 import { freePort } from './harness/ports.js';
 
 let pair: Pair | undefined;
@@ -40,14 +39,7 @@ describeCyrus('replication backlog while running', () => {
       masterSupervisor: ['sync_backlog_interval: 300ms', 'sync_backlog_warn_bytes: 200', `metrics_port: ${metricsPort}`],
     });
     pair = p;
-    const b = startQuiesce(dir, p.b.asReplica);
-    await b.waitForLog(ev('supervisor.running'));
-    const a = startQuiesce(dir, p.a.asMaster);
-    await a.waitForLog(ev('supervisor.running'));
-    const admin = await ImapClient.connect(p.a.imapPort);
-    await admin.login('cyrus');
-    await admin.ok('CREATE user.alice');
-    await admin.logout();
+    const { a, b } = await startSides(dir, p);
     const load = await deliverUntil(p.a.lmtpPort, 'alice', { parallel: 2, limit: 10, stop: new AbortController().signal });
     expect(load.acknowledged).toHaveLength(10);
 

@@ -3,7 +3,8 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { CLI } from '../../integration/harness.js';
+import { CLI, ev, startQuiesce, type Quiesce } from '../../integration/harness.js';
+import { ImapClient } from './imap-client.js';
 import { CYRUS_GROUP, CYRUS_USER } from './cyrus.js';
 import { createInstance, type CyrusInstance } from './instance.js';
 import { freePorts } from './ports.js';
@@ -96,4 +97,17 @@ sides:
 step_timeout: 120s
 `);
   return { a: pa, b: pb, pairFile, cleanup: () => { a.cleanup(); b.cleanup(); } };
+}
+
+/** Starts B as replica, then A as master, and creates user.alice on A (replicated only if A runs a sync_client). */
+export async function startSides(dir: string, p: Pair): Promise<{ a: Quiesce; b: Quiesce }> {
+  const b = startQuiesce(dir, p.b.asReplica);
+  await b.waitForLog(ev('supervisor.running'));
+  const a = startQuiesce(dir, p.a.asMaster);
+  await a.waitForLog(ev('supervisor.running'));
+  const admin = await ImapClient.connect(p.a.imapPort);
+  await admin.login('cyrus');
+  await admin.ok('CREATE user.alice');
+  await admin.logout();
+  return { a, b };
 }
