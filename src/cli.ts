@@ -5,21 +5,16 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfigFile } from './config/load.js';
-import { convertCyrusConf } from './convert/cyrus-conf.js';
 import { controlSocketOf } from './config/instance-socket.js';
-import { escalateCommand, reloadCommand, statusCommand, stopCommand } from './control/commands.js';
-import { startCommand } from './control/start.js';
 import { realClock } from './clock.js';
 import { parseDuration } from './config/fields.js';
 import { EXIT, formatDiagnostic, type ExitCode } from './errors.js';
 import { print } from './log.js';
 import { needsInitShim, runUnderInitShim } from './ops/init-shim.js';
-import { planCommand } from './ops/plan-command.js';
 import { runInstance } from './run.js';
-import { loadPairFile } from './failover/pair-file.js';
-import { runFlushCommand } from './replication/flush-command.js';
 import { FLUSH_DEFAULTS } from './replication/flush.js';
-import { swap } from './failover/swap.js';
+// The modules of the other commands are imported by their actions, so that a supervisor (`run`)
+// does not keep convert, plan, the control client, swap and its execa in memory for its lifetime.
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -38,7 +33,7 @@ function check(file: string): ExitCode {
 }
 
 /** `quiesce convert`: cyrus.conf -> quiesce YAML on stdout; notes and problems on stderr. */
-function convert(file: string): ExitCode {
+async function convert(file: string): Promise<ExitCode> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -46,6 +41,7 @@ function convert(file: string): ExitCode {
     print.err(`${file}:1:1: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     return EXIT.configInvalid;
   }
+  const { convertCyrusConf } = await import('./convert/cyrus-conf.js');
   const result = convertCyrusConf(text, file);
   print.out(result.yaml);
   for (const d of result.notes) print.err(`${formatDiagnostic(d)} (note)`);
@@ -69,6 +65,9 @@ function socketOf(o: { config?: string; socket?: string }): string | ExitCode {
   }
   return socket.value;
 }
+
+/** The control client's commands (status, stop, reload, escalate), loaded when one runs. */
+const controlCommands = () => import('./control/commands.js');
 
 /** Runs a control command against the instance named by -c or --socket. */
 const control = (o: { config?: string; socket?: string }, run: (socket: string) => Promise<number>): Promise<number> => {
@@ -101,7 +100,7 @@ function program(exit: (code: number) => void): Command {
   p.command('convert')
     .description('print the quiesce YAML equivalent of a Cyrus cyrus.conf (problems on stderr, exit 78 if any)')
     .argument('<cyrus.conf>', 'the cyrus.conf to convert')
-    .action((file: string) => exit(convert(file)));
+    .action(async (file: string) => exit(await convert(file)));
   p.command('start')
     .description('run an instance in the background (log: SUPERVISOR.log_file or next to the pidfile) and wait until it is running')
     .requiredOption('-c, --config <file>', 'config file (YAML)')
@@ -115,18 +114,21 @@ function program(exit: (code: number) => void): Command {
       } else if (!loaded.ok) {
         for (const d of loaded.error) print.err(formatDiagnostic(d));
         exit(EXIT.configInvalid);
-      } else exit(await startCommand(loaded.value, [process.execPath, ...process.execArgv, process.argv[1] ?? ''], print, realClock, waitMs.value));
+      } else {
+        const { startCommand } = await import('./control/start.js');
+        exit(await startCommand(loaded.value, [process.execPath, ...process.execArgv, process.argv[1] ?? ''], print, realClock, waitMs.value));
+      }
     });
   const instance = (c: Command): Command =>
     c.option('-c, --config <file>', 'the instance\'s config file (finds its control socket)').option('--socket <path>', 'the instance\'s control socket');
   instance(p.command('status').description('show the phase and every entry of a running instance').option('--json', 'print the snapshot as JSON'))
-    .action(async (o: { config?: string; socket?: string; json?: boolean }) => exit(await control(o, (s) => statusCommand(s, { json: o.json === true }, print))));
+    .action(async (o: { config?: string; socket?: string; json?: boolean }) => exit(await control(o, async (s) => (await controlCommands()).statusCommand(s, { json: o.json === true }, print))));
   instance(p.command('stop').description('stop a running instance (graceful; --fast: SIGTERM first), follow it, exit with its exit code').option('--fast', 'children get SIGTERM at once'))
-    .action(async (o: { config?: string; socket?: string; fast?: boolean }) => exit(await control(o, (s) => stopCommand(s, { fast: o.fast === true }, print))));
+    .action(async (o: { config?: string; socket?: string; fast?: boolean }) => exit(await control(o, async (s) => (await controlCommands()).stopCommand(s, { fast: o.fast === true }, print))));
   instance(p.command('reload').description('reload the config of a running instance (like SIGHUP)'))
-    .action(async (o: { config?: string; socket?: string }) => exit(await control(o, (s) => reloadCommand(s, print))));
+    .action(async (o: { config?: string; socket?: string }) => exit(await control(o, async (s) => (await controlCommands()).reloadCommand(s, print))));
   instance(p.command('escalate').description('skip a running shutdown to its next step (like a second SIGQUIT)'))
-    .action(async (o: { config?: string; socket?: string }) => exit(await control(o, (s) => escalateCommand(s, print))));
+    .action(async (o: { config?: string; socket?: string }) => exit(await control(o, async (s) => (await controlCommands()).escalateCommand(s, print))));
   p.command('plan')
     .description('print the stop sequence a config implies, with each step\'s worst-case budget and the total')
     .requiredOption('-c, --config <file>', 'config file (YAML)')
@@ -140,6 +142,7 @@ function program(exit: (code: number) => void): Command {
         exit(EXIT.configInvalid);
         return;
       }
+      const { planCommand } = await import('./ops/plan-command.js');
       exit(await planCommand(loaded.value, { stopBudget: o.stopBudget, unitFile: o.unit, fast: o.fast === true }, print));
     });
   p.command('flush')
@@ -150,12 +153,13 @@ function program(exit: (code: number) => void): Command {
     .option('--retry-delay <duration>', `wait between attempts (default ${FLUSH_DEFAULTS.retryDelayMs / 1000}s)`)
     .option('--json', 'one JSON document instead of text')
     .action(async (o: { imapdConf: string; timeout?: string; attempts?: string; retryDelay?: string; json?: boolean }) =>
-      exit(await runFlushCommand({ config: o.imapdConf, timeout: o.timeout, attempts: o.attempts, retryDelay: o.retryDelay, json: o.json === true }, print.out)));
+      exit(await (await import('./replication/flush-command.js')).runFlushCommand({ config: o.imapdConf, timeout: o.timeout, attempts: o.attempts, retryDelay: o.retryDelay, json: o.json === true }, print.out)));
   p.command('swap')
     .description('soft failover: stop the master (verified flush), stop the replica, start each in the other role, verify')
     .requiredOption('--pair <file>', 'the pair file: both sides, their command prefixes and configs')
     .option('--force', 'go on even if the master cannot verify that everything was replicated (says what is lost)')
     .action(async (o: { pair: string; force?: boolean }) => {
+      const [{ loadPairFile }, { swap }] = await Promise.all([import('./failover/pair-file.js'), import('./failover/swap.js')]);
       const pair = loadPairFile(o.pair);
       if (!pair.ok) {
         for (const d of pair.error) print.err(formatDiagnostic(d));

@@ -1,6 +1,5 @@
 // The closed vocabulary of log events, and the one module that writes to stdout/stderr.
 import pino, { type DestinationStream, type Level } from 'pino';
-import pretty from 'pino-pretty';
 import type { Section } from './config/types.js';
 
 /** Which child a line is about: entry name and pid, the fields operators grep for. */
@@ -285,14 +284,19 @@ function bus(): { publish: (e: LogEvent) => void; subscribe: (l: (e: LogEvent) =
   };
 }
 
-/** Builds the pino logger. Writes are synchronous so nothing is lost on exit or SIGKILL escalation. */
-export function createLog(opts: LogOptions): Log {
+/**
+ * Builds the pino logger. Writes are synchronous so nothing is lost on exit or SIGKILL escalation.
+ * pino-pretty (and what it pulls in) is loaded only for the pretty format: a supervisor logging
+ * JSON, as in production, does not carry it in memory.
+ */
+export async function createLog(opts: LogOptions): Promise<Log> {
   const file = opts.file;
   const dest = pino.destination({ dest: file ?? 2, sync: true, mkdir: file !== undefined });
-  const stream: DestinationStream =
-    opts.format === 'pretty'
-      ? pretty({ destination: dest, sync: true, colorize: file === undefined && process.stderr.isTTY, ignore: 'event,entry,section,pid,stream,line', translateTime: 'HH:MM:ss.l' })
-      : dest;
+  let stream: DestinationStream = dest;
+  if (opts.format === 'pretty') {
+    const { default: pretty } = await import('pino-pretty');
+    stream = pretty({ destination: dest, sync: true, colorize: file === undefined && process.stderr.isTTY, ignore: 'event,entry,section,pid,stream,line', translateTime: 'HH:MM:ss.l' });
+  }
   const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, level: 'info' }, stream);
   const listeners = bus();
   return {

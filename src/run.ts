@@ -6,8 +6,6 @@ import { realClock } from './clock.js';
 import { loadConfigFile } from './config/load.js';
 import type { Config } from './config/types.js';
 import { findLeftovers } from './ops/leftovers.js';
-import { QuiesceMetrics } from './ops/metrics.js';
-import { startMetricsServer } from './ops/metrics-server.js';
 import { createNotifier, notificationFor } from './ops/notify.js';
 import { findExecutable, withPdeathsig } from './ops/pdeathsig.js';
 import { buildShutdownReport, writeReportAtomically } from './ops/report.js';
@@ -41,6 +39,8 @@ async function startOperatorSurface(config: Config, supervisor: Supervisor, log:
     closers.push(() => control.value.close());
   } else log.emit({ event: 'control.failed', path: s.controlSocket, message: control.error });
   if (s.metricsPort > 0) {
+    // prom-client and node:http only for an instance that serves metrics.
+    const [{ QuiesceMetrics }, { startMetricsServer }] = await Promise.all([import('./ops/metrics.js'), import('./ops/metrics-server.js')]);
     const metrics = new QuiesceMetrics(() => supervisor.status(version));
     closers.push(log.subscribe((e) => metrics.observe(e)));
     const server = await startMetricsServer(metrics, s.metricsPort);
@@ -98,7 +98,7 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
   const format = opts.logFormat ?? (config.supervisor.logFile === undefined && process.stderr.isTTY ? 'pretty' : 'json');
   let log: Log;
   try {
-    log = createLog({ format, file: config.supervisor.logFile });
+    log = await createLog({ format, file: config.supervisor.logFile });
   } catch (e) {
     print.err(`cannot open log file ${config.supervisor.logFile ?? ''}: ${(e as Error).message}`);
     return EXIT.cannotStart;

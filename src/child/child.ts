@@ -10,8 +10,9 @@ import type { Clock } from '../clock.js';
 import type { CommandSpec } from '../config/types.js';
 import type { Log } from '../log.js';
 import type { ExitInfo } from './exit.js';
-import { catchesSignal, findTagged, processGroupOf, signalGroup, signalPid, signalTree, TAG_VARIABLE } from './kill-tree.js';
+import { catchesSignal, processGroupOf, signalGroup, signalPid, signalTree } from './kill-tree.js';
 import { captureLines } from './output.js';
+import { TAG_VARIABLE, type TagScanner } from './tag-scan.js';
 
 /** How often settle() looks at a young child's signal handlers. */
 const SETTLE_POLL_MS = 5;
@@ -35,11 +36,15 @@ export interface SpawnOptions {
   readonly extraFds?: readonly ('pipe' | 'ignore' | number)[];
   /** Do not log every output line (noisy workers); stderr is still kept for the tail. */
   readonly quietOutput?: boolean;
+  /** stdout to /dev/null instead of a pipe read by quiesce; stderr is still captured. */
+  readonly discardStdout?: boolean;
 }
 
 interface Deps {
   readonly clock: Clock;
   readonly log: Log;
+  /** Passes over /proc shared by every child of the supervisor (stragglers, "gone"). */
+  readonly tags: TagScanner;
   /** Wraps the argv of every child (setpriv --pdeathsig, see ops/pdeathsig.ts); identity when absent. */
   readonly wrapArgv?: (argv: readonly string[]) => readonly string[];
 }
@@ -61,7 +66,7 @@ export class Child {
     this.tag = opts.tag;
     this.#deps = deps;
     const startedAt = deps.clock.now();
-    const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...(opts.extraFds ?? [])];
+    const stdio: StdioOptions = ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe', ...(opts.extraFds ?? [])];
     const [file, ...args] = deps.wrapArgv ? deps.wrapArgv(spec.argv) : spec.argv;
     // detached: the child leads its own process group, so kill(-pid) reaches its descendants,
     // and a Ctrl-C on quiesce's terminal reaches quiesce alone (which then decides).
@@ -135,11 +140,15 @@ export class Child {
     if (this.#state.kind !== 'exited' && this.#state.pid !== undefined) signalGroup(this.#state.pid, signal);
   }
 
-  /** Sends `signal` to the child's group and to every tagged process that left it; returns how many of those there were. */
-  signal(signal: NodeJS.Signals, step: StopStep): number {
+  /**
+   * Sends `signal` to the child's group now, and to every tagged process that left it from the
+   * next shared /proc pass (taken after the group signal, so nothing that left the group before it
+   * is missed); `child.signalled` is logged once both are done.
+   */
+  signal(signal: NodeJS.Signals, step: StopStep): void {
     const state = this.#state;
     const pid = state.pid;
-    if (pid === undefined) return 0;
+    if (pid === undefined) return;
     switch (state.kind) {
       case 'running':
       case 'stopping':
@@ -155,24 +164,27 @@ export class Child {
         return ((x: never) => x)(state);
     }
     signalGroup(pid, signal);
-    const stragglers = this.stragglers();
+    void this.#signalStragglers(pid, signal, step);
+  }
+
+  async #signalStragglers(pid: number, signal: NodeJS.Signals, step: StopStep): Promise<void> {
+    const tagged = (await this.#deps.tags.fresh()).get(this.tag) ?? [];
+    const stragglers = tagged.filter((p) => p !== pid && processGroupOf(p) !== pid);
     for (const p of stragglers) signalPid(p, signal);
     this.#deps.log.emit({ event: 'child.signalled', entry: this.spec.name, section: this.spec.section, pid, signal, step, stragglers: stragglers.length });
-    return stragglers.length;
   }
 
-  /** Tagged processes outside the child's own process group. */
-  stragglers(): number[] {
-    const pid = this.#state.pid;
-    return findTagged(this.tag).filter((p) => p !== pid && processGroupOf(p) !== pid);
-  }
-
-  /** True when the child, its process group and every tagged process are gone. */
-  isGone(): boolean {
-    const pid = this.#state.pid;
-    if (this.#state.kind !== 'exited') return false;
-    if (pid === undefined) return true;
-    return !signalGroup(pid, 0) && findTagged(this.tag).length === 0;
+  /**
+   * True when the child, its process group and every tagged process are gone. Only a /proc pass
+   * taken after the exit can tell: one taken earlier may predate a grandchild that called setsid().
+   */
+  async isGone(): Promise<boolean> {
+    const state = this.#state;
+    if (state.kind !== 'exited') return false;
+    if (state.pid === undefined) return true;
+    // An empty group stays empty: nothing can join a process group that has no member.
+    if (signalGroup(state.pid, 0)) return false;
+    return ((await this.#deps.tags.fresh()).get(this.tag)?.length ?? 0) === 0;
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null, resolve: (e: ExitInfo) => void): void {

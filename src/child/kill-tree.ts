@@ -7,37 +7,21 @@
 // environment, which descendants inherit; /proc/<pid>/environ tells which processes carry it
 // (the way a cgroup would, without needing one). tree-kill covers descendants that cleared their
 // environment, as long as they are still attached to the live tree.
-import { accessSync, constants as fsConstants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import treeKill from 'tree-kill';
+import { scanTags } from './tag-scan.js';
 
-/** Name of the environment variable that marks every process quiesce starts. */
-export const TAG_VARIABLE = 'QUIESCE_TAG';
-
-/** Pids (other than ours) whose environment carries `QUIESCE_TAG=<tag>` exactly, or any tag starting with `tag` when `prefix`. */
+/**
+ * Pids (other than ours) whose environment carries `QUIESCE_TAG=<tag>` exactly, or any tag starting
+ * with `tag` when `prefix`. One pass over /proc of its own: a supervisor's children share passes
+ * through a TagScanner (tag-scan.ts) instead.
+ */
 export function findTagged(tag: string, prefix = false): number[] {
-  const needle = Buffer.from(`${TAG_VARIABLE}=${tag}${prefix ? '' : '\0'}`);
-  const found: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const name of entries) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    let environ: Buffer;
-    try {
-      environ = readFileSync(`/proc/${pid}/environ`);
-    } catch {
-      continue; // gone, a zombie, or not ours to read
-    }
-    const at = environ.indexOf(needle);
-    if (at === 0 || (at > 0 && environ[at - 1] === 0)) found.push(pid);
-  }
-  return found;
+  const found = new Set<number>();
+  for (const [t, pids] of scanTags()) if (prefix ? t.startsWith(tag) : t === tag) for (const p of pids) found.add(p);
+  return [...found];
 }
 
 /** The process group of `pid`, or undefined when it is gone. */

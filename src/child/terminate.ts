@@ -16,9 +16,9 @@ export interface Stoppable {
   readonly exited: Promise<ExitInfo>;
   readonly state: { readonly kind: 'running' | 'stopping' | 'exited' };
   /** Signals the process, its group and its stragglers. */
-  signal(signal: NodeJS.Signals, step: StopStep): number;
+  signal(signal: NodeJS.Signals, step: StopStep): void;
   /** The process, its group and every process it left behind are gone. */
-  isGone(): boolean;
+  isGone(): Promise<boolean>;
   /** Waits (bounded) until a just-started process handles `signal`. */
   settle?(signal: NodeJS.Signals, graceMs: number): Promise<void>;
 }
@@ -151,7 +151,8 @@ export class Termination {
     const wake = this.#wake.signal;
     for (;;) {
       if (wake.aborted) return 'advanced';
-      if (this.child.isGone()) return 'gone';
+      if (await this.child.isGone()) return 'gone';
+      if (wake.aborted) return 'advanced'; // while isGone() waited for its /proc pass
       const remaining = deadline === undefined ? Infinity : deadline - this.#clock.now();
       if (remaining <= 0) return 'deadline';
       if (this.child.state.kind !== 'exited') {

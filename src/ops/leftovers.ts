@@ -5,7 +5,7 @@
 // alone could have been reused, so the supervisor counts as alive only if a process with that pid
 // exists and started no later than the tag's start time (the tag is taken after the process started).
 import { readdirSync, readFileSync } from 'node:fs';
-import { TAG_VARIABLE } from '../child/kill-tree.js';
+import { TAG_VARIABLE } from '../child/tag-scan.js';
 
 /** Tolerances of the start-time comparison. */
 export const LEFTOVER_DEFAULTS = {

@@ -236,10 +236,15 @@ export class ServicePool implements Unit {
     const { maxfds } = this.entry;
     // maxfds: soft RLIMIT_NOFILE of the worker (prlimit from util-linux; `N:` leaves the hard limit alone).
     const spec = maxfds > 0 ? { ...this.entry, argv: ['prlimit', `--nofile=${maxfds}:`, '--', ...this.entry.argv] } : this.entry;
+    // A worker with a socket talks to its clients there: a Cyrus service dups each accepted
+    // connection onto fd 0 and 1 itself and writes nothing to stdout before (under master its
+    // stdout is master's own). So no stdout pipe per worker; stderr still carries the errors it
+    // prints before its syslog is open.
     const child = Child.spawn(spec, {
       tag: this.#deps.nextTag(),
       env: { CYRUS_SERVICE: this.entry.name, CYRUS_ID: '0' },
       extraFds: listener ? ['pipe', listener.fd] : undefined,
+      discardStdout: listener !== undefined,
     }, this.#deps);
     this.#forks = recordFork(this.#forks, this.#deps.clock.now(), limitsOf(this.entry).maxforkrate);
     this.#spawned += 1;

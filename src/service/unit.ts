@@ -2,6 +2,7 @@
 import type { Child } from '../child/child.js';
 import { describeExit } from '../child/exit.js';
 import type { StopLevel } from '../child/stop-level.js';
+import type { TagScanner } from '../child/tag-scan.js';
 import type { StopOutcome, StopPlan } from '../child/terminate.js';
 import type { Clock } from '../clock.js';
 import type { CommandSpec, Section, SupervisorSettings } from '../config/types.js';
@@ -47,6 +48,8 @@ export interface UnitDeps {
   readonly settings: () => SupervisorSettings;
   /** A fresh QUIESCE_TAG value for the next child. */
   readonly nextTag: () => string;
+  /** Passes over /proc shared by every child (which processes carry which tag). */
+  readonly tags: TagScanner;
   /** Wraps every child's argv (setpriv --pdeathsig); identity when absent. */
   readonly wrapArgv?: (argv: readonly string[]) => readonly string[];
 }

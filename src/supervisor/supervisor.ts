@@ -1,6 +1,7 @@
 // The orchestrator: START, sockets, wait-daemons, the units; on a shutdown signal the shutdown
 // sequence; reloads in between. It reads as a list of steps; each step lives in its own module.
 import { StopLevel } from '../child/stop-level.js';
+import { TagScanner } from '../child/tag-scan.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { Clock } from '../clock.js';
 import type { Config, DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';
@@ -70,7 +71,7 @@ export class Supervisor {
     this.#replicationWatch = new ReplicationWatch(deps.clock);
     this.#unitDeps = {
       clock: deps.clock, log: deps.log, settings: () => this.#config.supervisor,
-      nextTag: () => `${this.#tagPrefix}${++this.#seq}`, wrapArgv: deps.wrapArgv,
+      nextTag: () => `${this.#tagPrefix}${++this.#seq}`, tags: new TagScanner(deps.clock), wrapArgv: deps.wrapArgv,
     };
   }
 

@@ -1,5 +1,6 @@
 // quiesce runs a real Cyrus 3.6 instance in place of master: real imapd and lmtpd on quiesce's sockets.
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { cleanup, ev, isAlive, startQuiesce, tempDir, writeConfig, type Quiesce } from '../integration/harness.js';
 import { describeCyrus } from './harness/cyrus.js';
@@ -69,6 +70,19 @@ ${services}
       await c.logout();
     });
     await Promise.all(sessions);
+    q.kill('SIGQUIT');
+    expect((await q.exited).code).toBe(0);
+  });
+
+  it('gives prefork workers their stderr as a pipe but no stdout pipe (a Cyrus service writes to its clients there)', async () => {
+    const q = startQuiesce(dir, config(`  imap: { cmd: "imapd", listen: "127.0.0.1:${imapPort}", prefork: 2 }`));
+    await q.waitForLog(ev('supervisor.running'));
+    const workers = q.logs.filter(ev('child.started', { entry: 'imap' })).map((l) => l.pid as number);
+    expect(workers).toHaveLength(2);
+    for (const pid of workers) {
+      expect(readlinkSync(`/proc/${pid}/fd/1`)).toBe('/dev/null');
+      expect(readlinkSync(`/proc/${pid}/fd/2`)).toMatch(/^socket:/); // Node's stdio 'pipe' is a socketpair
+    }
     q.kill('SIGQUIT');
     expect((await q.exited).code).toBe(0);
   });

@@ -63,9 +63,9 @@ function ask(port: number): Promise<string> {
 }
 
 async function startAcceptor(listener: BoundListener): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [ACCEPT_REPLY], { stdio: ['ignore', 'pipe', 'inherit', 'ignore', listener.fd], detached: true });
+  const child = spawn(process.execPath, [ACCEPT_REPLY], { stdio: ['ignore', 'inherit', 'pipe', 'ignore', listener.fd], detached: true });
   children.push(child);
-  await lineFrom(child, /^ready$/);
+  await lineFrom(child, /^ready$/, 10_000, 'stderr');
   return child;
 }
 

@@ -82,10 +82,10 @@ export async function stopChildren(children: Iterable<ChildProcess>, graceMs = 3
   );
 }
 
-/** Resolves with the first stdout line of `child` matching `pattern`; rejects on exit or timeout. */
-export function lineFrom(child: ChildProcess, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-  const out = child.stdout;
-  if (out === null) return Promise.reject(new Error('child has no stdout pipe'));
+/** Resolves with the first line of `child`'s stdout (or `stream`) matching `pattern`; rejects on exit or timeout. */
+export function lineFrom(child: ChildProcess, pattern: RegExp, timeoutMs = 10_000, stream: 'stdout' | 'stderr' = 'stdout'): Promise<string> {
+  const out = child[stream];
+  if (out === null) return Promise.reject(new Error(`child has no ${stream} pipe`));
   return new Promise((resolve, reject) => {
     let buffered = '';
     const done = (f: () => void) => {

@@ -18,12 +18,11 @@ export class FakeChild implements Stoppable {
     this.exited = new Promise((r) => (this.#resolve = r));
   }
 
-  signal(signal: NodeJS.Signals, step: StopStep): number {
+  signal(signal: NodeJS.Signals, step: StopStep): void {
     this.received.push({ signal, step });
-    if (this.state.kind === 'exited') return 0;
+    if (this.state.kind === 'exited') return;
     this.state = { kind: 'stopping' };
     if (this.#diesOn.includes(signal) || signal === 'SIGKILL') this.exit(signal === 'SIGKILL' ? null : 0, signal === 'SIGKILL' ? 'SIGKILL' : null);
-    return 0;
   }
 
   /** Makes the fake exit now. */
@@ -32,8 +31,8 @@ export class FakeChild implements Stoppable {
     this.#resolve({ code, signal, spawnError: undefined, at: 0 });
   }
 
-  isGone(): boolean {
-    return this.state.kind === 'exited';
+  isGone(): Promise<boolean> {
+    return Promise.resolve(this.state.kind === 'exited');
   }
 }
 

@@ -65,6 +65,25 @@ describe('Termination', () => {
     expect(o.steps).toEqual(['stop', 'term', 'kill']);
     expect(o.durationMs).toBe(0);
   });
+
+  it('does not lose an advance() that comes while isGone() waits for its /proc pass', async () => {
+    const clock = new ManualClock();
+    const child = new FakeChild('x[1]', []);
+    const answers: ((gone: boolean) => void)[] = [];
+    child.isGone = () => new Promise((resolve) => answers.push(resolve));
+    const t = new Termination(child, plan, 'stop', clock);
+    const outcome = t.run();
+    await flush();
+    expect(answers).toHaveLength(1);
+    t.advance();
+    answers.shift()?.(false);
+    await flush();
+    expect(child.received.map((r) => r.signal)).toEqual(['SIGQUIT', 'SIGTERM']);
+    child.isGone = () => Promise.resolve(child.state.kind === 'exited');
+    t.advance();
+    answers.shift()?.(false); // the pass asked for at the term step
+    expect((await outcome).steps).toEqual(['stop', 'term', 'kill']);
+  });
 });
 
 describe('StopLevel', () => {
