@@ -20,7 +20,7 @@ import type { ServiceEntry } from '../config/types.js';
 import { AcceptWatcher } from './accept-watcher.js';
 import { allowedToFork, recordFork } from './fork-rate.js';
 import type { BoundListener } from './listener.js';
-import { recordReadyFail } from './ready-fails.js';
+import { isReadyFail, recordReadyFail } from './ready-fails.js';
 import { lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
 
 type WorkerState = 'ready' | 'busy' | 'recycling';
@@ -289,9 +289,8 @@ export class ServicePool implements Unit {
     const state = this.#state;
     if (state.kind !== 'running') return;
     const s = child.state;
-    // Cyrus: a worker that dies abnormally before taking a connection is a ready-fail; 75 (EX_TEMPFAIL) is "killed".
-    const abnormal = s.kind === 'exited' && (s.exit.signal !== null || s.exit.spawnError !== undefined || (s.exit.code !== 0 && s.exit.code !== 75));
-    if (abnormal && was === 'ready') {
+    // A worker that fails before taking a connection is a ready-fail (see ready-fails.ts for what counts).
+    if (s.kind === 'exited' && was === 'ready' && isReadyFail(s.exit)) {
       const { chain, tripped } = recordReadyFail(state.failChain, this.#deps.clock.now(), this.#deps.settings());
       if (tripped) {
         void this.#disable(`${chain.length} workers failed before taking a connection, each within ${this.#deps.settings().readyFailIntervalMs} ms of the previous`);
@@ -307,7 +306,11 @@ export class ServicePool implements Unit {
     this.#state = { kind: 'disabled', reason }; // running -> disabled
     this.#deps.log.emit({ event: 'service.disabled', entry: this.name, reason });
     // As Cyrus: the socket is closed, so clients are refused until a reload binds it again.
+    const listener = this.#listener;
     await this.#closeListener();
     this.#listener = undefined;
+    if (listener === undefined) return;
+    listener.close(); // our copy; a reload binds a fresh socket
+    this.#deps.log.emit({ event: 'service.closed', entry: this.name, address: listener.address });
   }
 }

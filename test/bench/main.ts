@@ -34,7 +34,8 @@ function preflightProblem(): string | undefined {
 /**
  * The largest worker count of `wanted` this machine can take for one supervisor at a time, and why
  * it is smaller when it is: memory (measured PSS of an idle imapd, x2 as margin), open files
- * (quiesce holds three pipes per worker), and processes.
+ * (quiesce holds two pipes per socket worker, status channel and stderr; 4 fds counted as a margin),
+ * and processes.
  */
 function feasibleWorkers(wanted: number, imapdPssKiB: number): { n: number; why: string | undefined } {
   const perWorkerMiB = Math.max(1, (imapdPssKiB / 1024) * 2);

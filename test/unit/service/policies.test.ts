@@ -1,7 +1,7 @@
 // Pure policies: daemon restart backoff, the repeated-failure rule, event schedules.
 import { describe, expect, it } from 'vitest';
 import { decideRestart, type RestartPolicy } from '../../../src/service/restart-policy.js';
-import { recordReadyFail } from '../../../src/service/ready-fails.js';
+import { isReadyFail, recordReadyFail } from '../../../src/service/ready-fails.js';
 import { firstRun, nextRun } from '../../../src/service/schedule.js';
 
 const policy: RestartPolicy = { restartDelayMs: 1_000, restartMaxDelayMs: 60_000, restartResetAfterMs: 60_000, restartGiveUpCount: 10 };
@@ -36,6 +36,16 @@ describe('recordReadyFail', () => {
   it('restarts the chain after a quiet interval', () => {
     const r = recordReadyFail([0, 5_000], 15_001, rule);
     expect(r).toEqual({ chain: [15_001], tripped: false });
+  });
+});
+
+describe('isReadyFail', () => {
+  const exit = (code: number | null, signal: NodeJS.Signals | null, spawnError?: string) => ({ code, signal, spawnError, at: 0 });
+  it('counts error exits, crash signals and failed execs', () => {
+    expect([exit(1, null), exit(70, null), exit(null, 'SIGSEGV'), exit(null, 'SIGABRT'), exit(null, 'SIGBUS'), exit(null, null, 'ENOENT')].map(isReadyFail)).toEqual([true, true, true, true, true, true]);
+  });
+  it('does not count a clean exit, EX_TEMPFAIL, or a kill from outside', () => {
+    expect([exit(0, null), exit(75, null), exit(null, 'SIGKILL'), exit(null, 'SIGTERM'), exit(null, 'SIGQUIT'), exit(null, 'SIGHUP')].map(isReadyFail)).toEqual([false, false, false, false, false, false]);
   });
 });
 
