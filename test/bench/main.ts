@@ -111,7 +111,7 @@ async function main(): Promise<number> {
   const markdown = [
     `# quiesce vs Cyrus master${base.quick ? ' (QUICK=1 smoke run)' : ''}`,
     '',
-    `${new Date().toISOString()}, ${machineLine()}; ${minutes.toFixed(1)} min. Same imapd, same instance, same SERVICES entry (\`imapd -C <imapd.conf>\` on 127.0.0.1, listen backlog ${base.backlog} for both). Ratio = quiesce / master: above 1 means quiesce is slower for times and memory, faster for conn/s. See README.md for how it is measured.`,
+    `${new Date().toISOString()}, ${machineLine()}; ${minutes.toFixed(1)} min. Same imapd, same instance, same SERVICES entry (\`imapd -C <imapd.conf>\` on 127.0.0.1, listen backlog ${base.backlog} for both except the "as shipped" storm points). Ratio = quiesce / master: above 1 means quiesce is slower for times and memory, faster for conn/s. See README.md for how it is measured.`,
     '',
     ...notes.map((n) => `- ${n}`),
     '',

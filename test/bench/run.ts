@@ -28,13 +28,13 @@ export async function destroyAll(): Promise<void> {
 
 /**
  * Starts `kind` with one imapd service of `prefork` workers on a fresh port, waits until it listens
- * and runs them, calls `fn`, then stops it (SIGQUIT, at most `stopTimeoutMs`) and SIGKILLs whatever
+ * and runs them (listen backlog `backlog`, by default the context's), calls `fn`, then stops it (SIGQUIT, at most `stopTimeoutMs`) and SIGKILLs whatever
  * is left, on success and on error alike.
  */
-export async function withSupervisor<T>(ctx: BenchContext, kind: Kind, prefork: number, fn: (sup: Supervised, readyMs: number) => Promise<T>, stopTimeoutMs = 20_000): Promise<T> {
+export async function withSupervisor<T>(ctx: BenchContext, kind: Kind, prefork: number, fn: (sup: Supervised, readyMs: number) => Promise<T>, stopTimeoutMs = 20_000, backlog = ctx.backlog): Promise<T> {
   const port = await freePort();
   const dir = join(ctx.instance.dir, `run-${++seq}-${kind}`);
-  const spec = { port, prefork, backlog: ctx.backlog };
+  const spec = { port, prefork, backlog };
   const sup = kind === 'master' ? startMaster(dir, ctx.instance.imapdConf, spec) : startQuiesce(dir, ctx.instance.imapdConf, spec);
   live.add(sup);
   try {

@@ -3,7 +3,11 @@
 /** Every number the scenarios use; the units are in the names. */
 export interface Settings {
   readonly quick: boolean;
-  readonly storm: { readonly connections: number; readonly concurrency: readonly number[]; readonly prefork: readonly number[]; readonly reps: number; readonly settleMs: number; readonly sessionTimeoutMs: number };
+  readonly storm: {
+    readonly connections: number; readonly concurrency: readonly number[]; readonly prefork: readonly number[]; readonly reps: number; readonly settleMs: number; readonly sessionTimeoutMs: number;
+    /** The "as shipped" points: master at its stock backlog (`-l` default 32) against quiesce at its default, at the largest C. */
+    readonly stockBacklog: number; readonly stockPrefork: readonly number[];
+  };
   readonly onDemand: { readonly samples: number; readonly reps: number; readonly settleMs: number };
   readonly stop: { readonly workers: readonly number[]; readonly reps: number; readonly settleMs: number; readonly timeoutMs: number };
   readonly refill: { readonly prefork: number; readonly kills: readonly number[]; readonly reps: number; readonly settleMs: number; readonly timeoutMs: number };
@@ -15,7 +19,7 @@ export interface Settings {
 
 const FULL: Settings = {
   quick: false,
-  storm: { connections: 200, concurrency: [1, 16, 64], prefork: [0, 5, 50], reps: 3, settleMs: 300, sessionTimeoutMs: 15_000 },
+  storm: { connections: 200, concurrency: [1, 16, 64], prefork: [0, 5, 50], reps: 3, settleMs: 300, sessionTimeoutMs: 15_000, stockBacklog: 32, stockPrefork: [0, 5, 50] },
   onDemand: { samples: 10, reps: 3, settleMs: 300 },
   stop: { workers: [10, 100, 500], reps: 3, settleMs: 1_000, timeoutMs: 60_000 },
   refill: { prefork: 50, kills: [4, 50], reps: 3, settleMs: 1_000, timeoutMs: 12_000 },
