@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AcceptWatcher } from '../../src/service/accept-watcher.js';
 import { bindListener, type BoundListener } from '../../src/service/listener.js';
 import { freePort } from '../e2e/harness/ports.js';
 import { isGone, lineFrom, stopChildren } from '../e2e/harness/process.js';
+import { ask } from './ask.js';
 
 const ACCEPT_REPLY = fileURLToPath(new URL('../fixtures/bin/accept-reply.mjs', import.meta.url));
 
@@ -49,17 +49,6 @@ function watch(listener: BoundListener): { watcher: AcceptWatcher; nextReady: ()
       } else waiting.push(resolve);
     });
   return { watcher, nextReady };
-}
-
-function ask(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    let reply = '';
-    socket.setTimeout(5_000, () => socket.destroy(new Error('no reply within 5 s')));
-    socket.on('data', (d: Buffer) => (reply += d.toString()));
-    socket.on('end', () => resolve(reply.trim()));
-    socket.on('error', reject);
-  });
 }
 
 async function startAcceptor(listener: BoundListener): Promise<ChildProcess> {

@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bindListener, type BoundListener } from '../../src/service/listener.js';
 import { freePort } from '../e2e/harness/ports.js';
 import { lineFrom, stopChildren } from '../e2e/harness/process.js';
+import { ask } from './ask.js';
 
 const ACCEPT_REPLY = fileURLToPath(new URL('../fixtures/bin/accept-reply.mjs', import.meta.url));
 
@@ -34,18 +34,6 @@ async function startAcceptor(listener: BoundListener): Promise<ChildProcess> {
   children.push(child);
   await lineFrom(child, /^ready$/, 10_000, 'stderr');
   return child;
-}
-
-/** Connects, reads the whole reply, fails after `timeoutMs` instead of hanging. */
-function ask(connect: net.NetConnectOpts, timeoutMs = 5_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(connect);
-    let reply = '';
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no reply within ${timeoutMs} ms`)));
-    socket.on('data', (d: Buffer) => (reply += d.toString()));
-    socket.on('end', () => resolve(reply.trim()));
-    socket.on('error', reject);
-  });
 }
 
 describe('bindListener', () => {

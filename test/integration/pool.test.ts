@@ -2,28 +2,16 @@
 // idle workers are killed, maxforkrate, babysit, maxfds.
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../e2e/harness/ports.js';
 import { cleanup, cli, ev, startQuiesce, tempDir, writeConfig, type LogLine, type Quiesce } from './harness.js';
+import { ask } from './ask.js';
 
 afterEach(cleanup);
 
 const started = (q: Quiesce, entry: string): LogLine[] => q.logs.filter(ev('child.started', { entry }));
 const readyLines = (q: Quiesce, entry: string, count: number) =>
   q.waitForLog(() => q.logs.filter((l) => l.event === 'child.output' && l.entry === entry && l.line === 'ready').length >= count, `${count} ready ${entry}`);
-
-/** Connects and reads the reply (a worker pid), or rejects with the socket error (ECONNREFUSED). */
-function ask(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    let reply = '';
-    socket.setTimeout(5_000, () => socket.destroy(new Error('no reply within 5 s')));
-    socket.on('data', (d: Buffer) => (reply += d.toString()));
-    socket.on('end', () => resolve(reply.trim()));
-    socket.on('error', reject);
-  });
-}
 
 async function service(extra: string, supervisor = ''): Promise<{ dir: string; file: string; port: number; q: Quiesce }> {
   const dir = tempDir();
