@@ -22,6 +22,7 @@ import { allowedToFork, recordFork } from './fork-rate.js';
 import type { BoundListener } from './listener.js';
 import { isReadyFail, recordReadyFail } from './ready-fails.js';
 import { lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
+import { limitsOf, workerLaunch } from './worker-launch.js';
 
 type WorkerState = 'ready' | 'busy' | 'recycling';
 
@@ -35,15 +36,6 @@ type PoolState =
   | { readonly kind: 'retired' }
   | { readonly kind: 'stopping'; readonly done: Promise<readonly StopOutcome[]> }
   | { readonly kind: 'stopped' };
-
-/** Effective numbers of an entry: `babysit` forces prefork >= 1 and a fork rate of 10/s if unset (as Cyrus). */
-function limitsOf(e: ServiceEntry): { prefork: number; maxchild: number; maxforkrate: number } {
-  return {
-    prefork: e.babysit ? Math.max(1, e.prefork) : e.prefork,
-    maxchild: e.maxchild < 0 ? Infinity : e.maxchild,
-    maxforkrate: e.babysit && e.maxforkrate === 0 ? 10 : e.maxforkrate,
-  };
-}
 
 /** A SERVICES entry brought to life. */
 export class ServicePool implements Unit {
@@ -233,19 +225,8 @@ export class ServicePool implements Unit {
 
   #spawnWorker(): void {
     const listener = this.#listener;
-    const { maxfds } = this.entry;
-    // maxfds: soft RLIMIT_NOFILE of the worker (prlimit from util-linux; `N:` leaves the hard limit alone).
-    const spec = maxfds > 0 ? { ...this.entry, argv: ['prlimit', `--nofile=${maxfds}:`, '--', ...this.entry.argv] } : this.entry;
-    // A worker with a socket talks to its clients there: a Cyrus service dups each accepted
-    // connection onto fd 0 and 1 itself and writes nothing to stdout before (under master its
-    // stdout is master's own). So no stdout pipe per worker; stderr still carries the errors it
-    // prints before its syslog is open.
-    const child = Child.spawn(spec, {
-      tag: this.#deps.nextTag(),
-      env: { CYRUS_SERVICE: this.entry.name, CYRUS_ID: '0' },
-      extraFds: listener ? ['pipe', listener.fd] : undefined,
-      discardStdout: listener !== undefined,
-    }, this.#deps);
+    const { spec, opts } = workerLaunch(this.entry, listener, this.#deps.nextTag());
+    const child = Child.spawn(spec, opts, this.#deps);
     this.#forks = recordFork(this.#forks, this.#deps.clock.now(), limitsOf(this.entry).maxforkrate);
     this.#spawned += 1;
     this.#last = child;

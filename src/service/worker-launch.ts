@@ -1,0 +1,32 @@
+// How a SERVICES entry's numbers and a worker's process are derived from the entry: pure functions.
+import type { SpawnOptions } from '../child/child.js';
+import type { CommandSpec, ServiceEntry } from '../config/types.js';
+import type { BoundListener } from './listener.js';
+
+/** Effective numbers of an entry: `babysit` forces prefork >= 1 and a fork rate of 10/s if unset (as Cyrus). */
+export function limitsOf(e: ServiceEntry): { prefork: number; maxchild: number; maxforkrate: number } {
+  return {
+    prefork: e.babysit ? Math.max(1, e.prefork) : e.prefork,
+    maxchild: e.maxchild < 0 ? Infinity : e.maxchild,
+    maxforkrate: e.babysit && e.maxforkrate === 0 ? 10 : e.maxforkrate,
+  };
+}
+
+/** The command and spawn options of one worker of `entry`, tagged `tag`. */
+export function workerLaunch(entry: ServiceEntry, listener: BoundListener | undefined, tag: string): { spec: CommandSpec; opts: SpawnOptions } {
+  // maxfds: soft RLIMIT_NOFILE of the worker (prlimit from util-linux; `N:` leaves the hard limit alone).
+  const spec = entry.maxfds > 0 ? { ...entry, argv: ['prlimit', `--nofile=${entry.maxfds}:`, '--', ...entry.argv] } : entry;
+  // A worker with a socket talks to its clients there: a Cyrus service dups each accepted
+  // connection onto fd 0 and 1 itself and writes nothing to stdout before (under master its
+  // stdout is master's own). So no stdout pipe per worker; stderr still carries the errors it
+  // prints before its syslog is open.
+  return {
+    spec,
+    opts: {
+      tag,
+      env: { CYRUS_SERVICE: entry.name, CYRUS_ID: '0' },
+      extraFds: listener ? ['pipe', listener.fd] : undefined,
+      discardStdout: listener !== undefined,
+    },
+  };
+}
