@@ -42,12 +42,21 @@ step_timeout: 60s
   return file;
 }
 
+/** Both sides' configs in both roles, A started as master and B as replica. */
+async function startedPair(failingFlush = false): Promise<{ dir: string; aMaster: string; bReplica: string }> {
+  const dir = tempDir();
+  const aMaster = side(dir, 'a', 'master', failingFlush);
+  side(dir, 'a', 'replica');
+  side(dir, 'b', 'master');
+  const bReplica = side(dir, 'b', 'replica');
+  expect((await cli(['start', '-c', aMaster])).code).toBe(0);
+  expect((await cli(['start', '-c', bReplica])).code).toBe(0);
+  return { dir, aMaster, bReplica };
+}
+
 describe('quiesce swap', () => {
   it('stops the master and the replica, starts each in the other role, and exits 0', async () => {
-    const dir = tempDir();
-    const [aMaster, , , bReplica] = [side(dir, 'a', 'master'), side(dir, 'a', 'replica'), side(dir, 'b', 'master'), side(dir, 'b', 'replica')];
-    expect((await cli(['start', '-c', aMaster])).code).toBe(0);
-    expect((await cli(['start', '-c', bReplica])).code).toBe(0);
+    const { dir, aMaster } = await startedPair();
     const r = await cli(['swap', '--pair', pairFile(dir)]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -60,13 +69,7 @@ describe('quiesce swap', () => {
   });
 
   it('refuses to go on when the master cannot verify its flush (exit 4), and says where each side is', async () => {
-    const dir = tempDir();
-    const aMaster = side(dir, 'a', 'master', true);
-    side(dir, 'a', 'replica');
-    side(dir, 'b', 'master');
-    const bReplica = side(dir, 'b', 'replica');
-    expect((await cli(['start', '-c', aMaster])).code).toBe(0);
-    expect((await cli(['start', '-c', bReplica])).code).toBe(0);
+    const { dir, bReplica } = await startedPair(true);
     const r = await cli(['swap', '--pair', pairFile(dir)]);
     expect(r.code).toBe(4);
     expect(r.err).toMatch(/refusing to swap: the master a could not verify/);
@@ -76,13 +79,7 @@ describe('quiesce swap', () => {
   });
 
   it('with --force goes on and says what will be missing', async () => {
-    const dir = tempDir();
-    const aMaster = side(dir, 'a', 'master', true);
-    side(dir, 'a', 'replica');
-    side(dir, 'b', 'master');
-    const bReplica = side(dir, 'b', 'replica');
-    expect((await cli(['start', '-c', aMaster])).code).toBe(0);
-    expect((await cli(['start', '-c', bReplica])).code).toBe(0);
+    const { dir } = await startedPair(true);
     const r = await cli(['swap', '--pair', pairFile(dir), '--force']);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/--force: going on although a could not replicate everything/);
