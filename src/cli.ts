@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // commander: argv -> options -> the command -> exit code. The only file that reads argv or exits.
 import { earlySignals } from './first.js';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfigFile } from './config/load.js';
+import { readConfigText } from './config/text-file.js';
 import { controlSocketOf } from './config/instance-socket.js';
 import { realClock } from './clock.js';
 import { parseDuration } from './config/fields.js';
@@ -34,15 +34,13 @@ function check(file: string): ExitCode {
 
 /** `quiesce convert`: cyrus.conf -> quiesce YAML on stdout; notes and problems on stderr. */
 async function convert(file: string): Promise<ExitCode> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    print.err(`${file}:1:1: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  const text = readConfigText(file);
+  if (!text.ok) {
+    for (const d of text.error) print.err(formatDiagnostic(d));
     return EXIT.configInvalid;
   }
   const { convertCyrusConf } = await import('./convert/cyrus-conf.js');
-  const result = convertCyrusConf(text, file);
+  const result = convertCyrusConf(text.value, file);
   print.out(result.yaml);
   for (const d of result.notes) print.err(`${formatDiagnostic(d)} (note)`);
   for (const d of result.problems) print.err(formatDiagnostic(d));

@@ -1,4 +1,5 @@
 // Results, the Failure union, and the exit codes: the only place an outcome becomes a number.
+import { safeText } from './safe-text.js';
 
 /** A value or an expected failure; bugs are thrown, expected failures are returned. */
 export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
@@ -16,10 +17,10 @@ export interface Diagnostic {
   readonly message: string;
 }
 
-/** `FILE:LINE:COL: KEY.PATH: message`, the one format every config problem is printed in. */
+/** `FILE:LINE:COL: KEY.PATH: message`, the one format every config problem is printed in (never with raw control characters). */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = `${d.file}:${d.line}:${d.col}`;
-  return d.path === '' ? `${where}: ${d.message}` : `${where}: ${d.path}: ${d.message}`;
+  return safeText(d.path === '' ? `${where}: ${d.message}` : `${where}: ${d.path}: ${d.message}`);
 }
 
 /** Every expected way a run can fail, tagged by `reason`. */

@@ -1,11 +1,15 @@
 // Runs one zod schema over one part of the file and turns its issues into positioned diagnostics.
 import type * as z from 'zod';
 import { err, ok, type Diagnostic, type Result } from '../errors.js';
+import { quoted } from './describe.js';
 import type { KeyPath, Locator } from './locate.js';
+import { closest } from './suggest.js';
 
-/** "unknown key `colour` (expected one of: cmd, listen, ...)" */
+/** "unknown key `quit_timout`: did you mean `quit_timeout`? (expected one of: cmd, listen, ...)" */
 export function unknownKey(key: string, known: readonly string[], noun = 'key'): string {
-  return `unknown ${noun} \`${key}\` (expected one of: ${known.join(', ')})`;
+  const near = closest(key, known);
+  const hint = near === undefined ? '' : `: did you mean \`${near}\`?`;
+  return `unknown ${noun} ${quoted(key)}${hint} (expected one of: ${known.join(', ')})`;
 }
 
 /** What a lenient check found: every problem, and the parsed value of the keys that had none. */
@@ -52,6 +56,10 @@ function diagnose(schema: z.ZodObject, error: z.ZodError, at: KeyPath, where: Lo
         broken.add(key);
         diagnostics.push(where.atKey([...at, ...path, key], unknownKey(key, known)));
       }
+    } else if (issue.code === 'invalid_key') {
+      // A record key (an `env` name) that its key parser refused: point at the key, with its message.
+      if (path[0] !== undefined) broken.add(String(path[0]));
+      diagnostics.push(where.atKey([...at, ...path], issue.issues[0]?.message ?? issue.message));
     } else {
       if (path[0] !== undefined) broken.add(String(path[0]));
       diagnostics.push(where.atValue([...at, ...path], issue.message));

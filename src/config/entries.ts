@@ -5,6 +5,7 @@ import { resolveArgv } from './executable.js';
 import { splitCommand } from './fields.js';
 import type { Locator } from './locate.js';
 import type { RawCommand, RawEntry } from './schema.js';
+import { unixPathProblem } from './unix-path.js';
 import { DEFAULTS, type CommandSpec, type Entry, type Schedule, type Section, type SupervisorSettings } from './types.js';
 
 /** What building an entry needs besides the entry itself. */
@@ -36,12 +37,15 @@ export function buildEntry(section: Section, name: string, raw: RawEntry<Section
       const prefork = r.prefork ?? DEFAULTS.prefork;
       const maxchild = r.maxchild ?? DEFAULTS.maxchild;
       const limits = maxchild !== -1 && prefork > maxchild ? at('prefork', `expected at most maxchild (${maxchild}), got \`${prefork}\``) : ok(null);
-      const listen = r.listen?.address;
-      return both(spec, limits, (s) => ({
+      const written = r.listen?.address;
+      const listen = written?.kind === 'unix' ? { kind: 'unix' as const, path: resolve(ctx.baseDir, written.path) } : written;
+      const tooLong = listen?.kind === 'unix' ? unixPathProblem(listen.path) : undefined;
+      const socket = tooLong !== undefined ? at('listen', tooLong) : ok(null);
+      return both(spec, both(limits, socket, () => null), (s) => ({
         ...s,
         section,
         listenSpec: r.listen?.spec,
-        listen: listen?.kind === 'unix' ? { kind: 'unix', path: resolve(ctx.baseDir, listen.path) } : listen,
+        listen,
         proto: r.proto ?? 'tcp',
         prefork,
         maxchild,

@@ -3,6 +3,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { err, ok, type Result } from '../errors.js';
 import type { SupervisorSettings } from './types.js';
+import { quoted } from './describe.js';
 
 type Found = 'file' | 'missing' | 'not-a-file' | 'not-executable';
 
@@ -37,8 +38,8 @@ export function resolveArgv(words: readonly string[], settings: SupervisorSettin
   if (isAbsolute(program)) {
     const found = probe(program);
     if (found === 'file' || !strict) return ok([program, ...args]);
-    if (found === 'missing') return err(`executable \`${program}\` not found`);
-    return err(`\`${program}\` is ${found === 'not-a-file' ? 'not a file' : 'not executable'}`);
+    if (found === 'missing') return err(`executable ${quoted(program)} not found`);
+    return err(`${quoted(program)} is ${found === 'not-a-file' ? 'not a file' : 'not executable'}`);
   }
   const inBinDir = join(settings.binDir, program);
   // Relative PATH entries (`.`, empty) would make argv[0] depend on the cwd at spawn time: skipped.
@@ -46,7 +47,7 @@ export function resolveArgv(words: readonly string[], settings: SupervisorSettin
   const inPath = pathDirs.map((d) => join(d, program)).find((p) => probe(p) === 'file');
   if (probe(inBinDir) === 'file' || (!strict && inPath === undefined)) return ok(withCyrusConfig([inBinDir, ...args], settings));
   if (inPath !== undefined) return ok([inPath, ...args]);
-  return err(`executable \`${program}\` not found in ${settings.binDir} or PATH`);
+  return err(`executable ${quoted(program)} not found in ${settings.binDir} or PATH`);
 }
 
 function withCyrusConfig(argv: string[], settings: SupervisorSettings): string[] {

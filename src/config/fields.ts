@@ -1,7 +1,8 @@
 // Scalar config values -> typed values: durations, signals, daily times; argv and listen re-exported.
 import { constants } from 'node:os';
 import { err, ok, type Result } from '../errors.js';
-import { expected } from './describe.js';
+import { expected, quoted } from './describe.js';
+import { LIMITS } from './limits.js';
 
 export { splitCommand } from './split-command.js';
 export { parseListen } from './listen.js';
@@ -16,11 +17,16 @@ const DURATION_EXPECTED = 'a duration like 500ms, 10s, 2m, 1h';
  */
 export function parseDuration(v: unknown, bareUnit: 's' | 'm'): Result<number, string> {
   const what = bareUnit === 'm' ? `${DURATION_EXPECTED} (a bare number is minutes)` : DURATION_EXPECTED;
-  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? ok(Math.round(v * MS_PER_UNIT[bareUnit])) : err(expected(what, v));
-  const m = typeof v === 'string' ? DURATION.exec(v.trim()) : null;
-  if (m === null) return err(expected(what, v));
-  const unit = (m[2] ?? bareUnit) as keyof typeof MS_PER_UNIT;
-  return ok(Math.round(Number(m[1]) * MS_PER_UNIT[unit]));
+  let ms: number;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || v < 0) return err(expected(what, v));
+    ms = Math.round(v * MS_PER_UNIT[bareUnit]);
+  } else {
+    const m = typeof v === 'string' ? DURATION.exec(v.trim()) : null;
+    if (m === null) return err(expected(what, v));
+    ms = Math.round(Number(m[1]) * MS_PER_UNIT[(m[2] ?? bareUnit) as keyof typeof MS_PER_UNIT]);
+  }
+  return ms > LIMITS.durationMs ? err(expected(`a duration of at most ${LIMITS.durationMs / 86_400_000} days`, v)) : ok(ms);
 }
 
 /** "SIGQUIT", "QUIT", "quit" -> 'SIGQUIT', when this OS has that signal. */
@@ -28,7 +34,7 @@ export function parseSignal(v: unknown): Result<NodeJS.Signals, string> {
   if (typeof v !== 'string') return err(expected('a signal name like SIGQUIT', v));
   const upper = v.trim().toUpperCase();
   const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  return Object.hasOwn(constants.signals, name) ? ok(name as NodeJS.Signals) : err(`unknown signal \`${v}\``);
+  return Object.hasOwn(constants.signals, name) ? ok(name as NodeJS.Signals) : err(`unknown signal ${quoted(v)}`);
 }
 
 /** A daily local time "HHMM" -> {hour, minute}. YAML reads `0400` as the number 400, so both are accepted. */

@@ -3,31 +3,24 @@
 // `quiesce status|stop|reload -c FILE` must reach a running instance after someone broke its file
 // (the instance keeps its old config, and the operator may want to stop it now). Only what locates
 // the socket has to be valid: the YAML syntax and SUPERVISOR.pidfile / control_socket.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { err, ok, type Diagnostic, type Result } from '../errors.js';
-import { syntaxDiagnostic } from './load.js';
-import { Locator } from './locate.js';
 import { readSupervisor, supervisorSettings } from './supervisor-settings.js';
+import { readConfigText } from './text-file.js';
+import { parseYaml } from './yaml-doc.js';
 
 /** SUPERVISOR keys that decide where the control socket is. */
 const LOCATING_KEYS = ['SUPERVISOR.pidfile', 'SUPERVISOR.control_socket'];
 
 /** The control socket named (or implied) by `file`, or the problems that keep it from being known. */
 export function controlSocketOf(file: string): Result<string, readonly Diagnostic[]> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return err([{ file, line: 1, col: 1, path: '', message: `cannot read the config file (${(e as NodeJS.ErrnoException).code ?? String(e)})` }]);
-  }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) return err(doc.errors.map((e) => syntaxDiagnostic(e, file, lineCounter)));
-  const top: unknown = doc.toJS();
+  const text = readConfigText(file);
+  if (!text.ok) return text;
+  const doc = parseYaml(text.value, file);
+  if (!doc.ok) return err(doc.error);
+  const top = doc.value.data;
   const section = typeof top === 'object' && top !== null ? (top as Record<string, unknown>)['SUPERVISOR'] : undefined;
-  const read = readSupervisor(section, new Locator(doc, lineCounter, file));
+  const read = readSupervisor(section, doc.value.where);
   const locating = read.diagnostics.filter((d) => d.path === 'SUPERVISOR' || LOCATING_KEYS.some((k) => d.path.startsWith(k)));
   if (locating.length > 0) return err(locating);
   // A key that is written but did not survive the check would silently become its default.

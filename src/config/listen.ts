@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { err, ok, type Result } from '../errors.js';
 import type { ListenAddress } from './types.js';
-import { expected } from './describe.js';
+import { expected, quoted } from './describe.js';
 
 const LISTEN_EXPECTED = 'a port, host:port, service name or socket path';
 
@@ -38,7 +38,7 @@ function portOf(port: string, v: unknown, servicesFile: string): Result<number, 
   }
   if (!/^[A-Za-z][\w.-]*$/.test(port)) return err(expected(LISTEN_EXPECTED, v));
   const n = lookUpService(port, servicesFile);
-  return n === undefined ? err(`unknown service name \`${port}\` (not a tcp service in ${servicesFile})`) : ok(n);
+  return n === undefined ? err(`unknown service name ${quoted(port)} (not a tcp service in ${servicesFile})`) : ok(n);
 }
 
 /** The tcp port of a service name or alias in an /etc/services-style file. */

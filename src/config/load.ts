@@ -1,10 +1,9 @@
-// Config file -> YAML document with positions -> validated, frozen Config, or every problem found.
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+// Config file -> text -> YAML document with positions -> validated, frozen Config, or every problem found.
 import { err, type Diagnostic, type Result } from '../errors.js';
-import { Locator } from './locate.js';
+import { readConfigText } from './text-file.js';
 import type { Config } from './types.js';
 import { validateConfig } from './validate.js';
+import { parseYaml } from './yaml-doc.js';
 
 /** How a config is loaded. */
 export interface LoadOptions {
@@ -16,30 +15,16 @@ export interface LoadOptions {
 
 /** Reads and validates a config file; never throws for bad input. */
 export function loadConfigFile(path: string, opts: LoadOptions = {}): Result<Config, readonly Diagnostic[]> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code ?? String(e);
-    return err([{ file: path, line: 1, col: 1, path: '', message: `cannot read the config file (${reason})` }]);
-  }
-  return parseConfigText(text, path, opts);
+  const text = readConfigText(path);
+  return text.ok ? parseConfigText(text.value, path, opts) : text;
 }
 
 /** Validates config text; `file` names it in diagnostics and anchors relative paths. */
 export function parseConfigText(text: string, file: string, opts: LoadOptions = {}): Result<Config, readonly Diagnostic[]> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  // A document with syntax errors is only partly read; validating it would report phantom problems.
-  if (doc.errors.length > 0) return err(doc.errors.map((e) => syntaxDiagnostic(e, file, lineCounter)));
-  return validateConfig(doc.toJS(), file, new Locator(doc, lineCounter, file), {
+  const doc = parseYaml(text, file);
+  if (!doc.ok) return err(doc.error);
+  return validateConfig(doc.value.data, file, doc.value.where, {
     checkExecutables: opts.checkExecutables ?? true,
     pathEnv: (opts.env ?? process.env)['PATH'],
   });
-}
-
-export function syntaxDiagnostic(e: YAMLError, file: string, lineCounter: LineCounter): Diagnostic {
-  const at = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-  const message = e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? e.code;
-  return { file, line: at.line, col: at.col, path: '', message: `${message} (YAML ${e.code})` };
 }

@@ -1,9 +1,11 @@
 // The shape of a config file, in zod: which keys each mapping has and what each value parses to.
-// Cross-key rules (period xor at, prefork <= maxchild, names, executables) live in validate.ts.
+// Cross-key rules (period xor at, prefork <= maxchild) live in entries.ts, names in validate.ts, the
+// program lookup in executable.ts, and the bounds of every number in limits.ts.
 import * as z from 'zod';
 import { expected } from './describe.js';
 import { parseAt, parseDuration, parseListen, parseSignal } from './fields.js';
-import { boolean, integerAtLeast, nonEmptyString, nonNegativeInteger, oneOf, positive, positiveInteger, string, type Parse } from './values.js';
+import { LIMITS } from './limits.js';
+import { boolean, envName, integerIn, nonEmptyString, oneOf, positive, string, type Parse } from './values.js';
 import type { Section } from './types.js';
 
 /** A zod field that runs a Parse and reports its message as is. */
@@ -28,7 +30,7 @@ const duration = from((v) => parseDuration(v, 's')).optional();
 const commandShape = {
   cmd: required('cmd', nonEmptyString),
   shell: from(boolean).optional(),
-  env: z.record(z.string(), from(string), mapping).optional(),
+  env: z.record(from(envName), from(string), mapping).optional(),
   cwd: from(nonEmptyString).optional(),
   stop_signal: from(parseSignal).optional(),
   quit_timeout: duration,
@@ -47,23 +49,23 @@ export const supervisorSchema = z.strictObject(
     restart_delay: duration,
     restart_max_delay: duration,
     restart_reset_after: duration,
-    restart_give_up: from(nonNegativeInteger).optional(),
+    restart_give_up: from(integerIn(0, LIMITS.failureCount, 'a non-negative integer')).optional(),
     bin_dir: from(nonEmptyString).optional(),
     cyrus_config: from(nonEmptyString).optional(),
-    listen_backlog: from(positiveInteger).optional(),
-    ready_fail_limit: from(positiveInteger).optional(),
+    listen_backlog: from(integerIn(1, LIMITS.listenBacklog, 'a positive integer')).optional(),
+    ready_fail_limit: from(integerIn(1, LIMITS.failureCount, 'a positive integer')).optional(),
     ready_fail_interval: duration,
     control_socket: from(nonEmptyString).optional(),
     report_file: from(nonEmptyString).optional(),
-    metrics_port: from(integerAtLeast(0, 'a port number (0 = off)')).optional(),
+    metrics_port: from(integerIn(0, LIMITS.port, 'a port number (0 = off)')).optional(),
     graceful_signal: from(oneOf(['SIGQUIT', 'SIGTERM'])).optional(),
     syslog_socket: from(nonEmptyString).optional(),
     pdeathsig: from(boolean).optional(),
     sync_drain_timeout: duration,
     sync_backlog_interval: from(positive((v) => parseDuration(v, 's'), 'a positive duration')).optional(),
-    sync_backlog_warn_bytes: from(positiveInteger).optional(),
+    sync_backlog_warn_bytes: from(integerIn(1, LIMITS.bytes, 'a positive integer')).optional(),
     sync_backlog_warn_age: duration,
-    sync_backlog_critical_bytes: from(positiveInteger).optional(),
+    sync_backlog_critical_bytes: from(integerIn(1, LIMITS.bytes, 'a positive integer')).optional(),
     sync_backlog_critical_age: duration,
   },
   mapping,
@@ -82,11 +84,11 @@ export const entrySchemas = {
       ...commandShape,
       listen: listen.optional(),
       proto: from(oneOf(['tcp', 'tcp4', 'tcp6', 'udp'])).optional(),
-      prefork: from(nonNegativeInteger).optional(),
-      maxchild: from(integerAtLeast(-1, 'an integer >= -1 (-1 = unlimited)')).optional(),
-      maxforkrate: from(nonNegativeInteger).optional(),
+      prefork: from(integerIn(0, LIMITS.prefork, 'a non-negative integer')).optional(),
+      maxchild: from(integerIn(-1, LIMITS.maxchild, 'an integer >= -1 (-1 = unlimited)')).optional(),
+      maxforkrate: from(integerIn(0, LIMITS.maxforkrate, 'a non-negative integer')).optional(),
       babysit: from(boolean).optional(),
-      maxfds: from(nonNegativeInteger).optional(),
+      maxfds: from(integerIn(0, LIMITS.maxfds, 'a non-negative integer')).optional(),
     },
     mapping,
   ),

@@ -1,5 +1,6 @@
 // A `cmd` string -> argv, split like a POSIX shell splits words, without any expansion.
 import { err, ok, type Result } from '../errors.js';
+import { quoted } from './describe.js';
 
 /** Characters a backslash escapes inside double quotes (POSIX); elsewhere it stays literal. */
 const DOUBLE_QUOTE_ESCAPES = new Set(['"', '\\', '$', '`', '\n']);
@@ -24,16 +25,16 @@ export function splitCommand(cmd: string): Result<string[], string> {
       i += 1;
     } else if (c === "'") {
       const end = cmd.indexOf("'", i + 1);
-      if (end < 0) return err(`unterminated single quote in \`${cmd}\``);
+      if (end < 0) return err(`unterminated single quote in ${quoted(cmd)}`);
       append(cmd.slice(i + 1, end));
       i = end + 1;
     } else if (c === '"') {
       const r = readDoubleQuoted(cmd, i + 1);
-      if (r === undefined) return err(`unterminated double quote in \`${cmd}\``);
+      if (r === undefined) return err(`unterminated double quote in ${quoted(cmd)}`);
       append(r.text);
       i = r.next;
     } else if (c === '\\') {
-      if (i + 1 >= cmd.length) return err(`trailing backslash in \`${cmd}\``);
+      if (i + 1 >= cmd.length) return err(`trailing backslash in ${quoted(cmd)}`);
       append(cmd[i + 1] as string);
       i += 2;
     } else {

@@ -3,13 +3,16 @@
 import { dirname, resolve } from 'node:path';
 import { err, ok, type Diagnostic, type Result } from '../errors.js';
 import { checkLeniently, unknownKey } from './check.js';
-import { expected } from './describe.js';
+import { expected, quoted } from './describe.js';
 import { buildEntry, commandProblems, type EntryContext } from './entries.js';
 import { deepFreeze } from './freeze.js';
+import { LIMITS } from './limits.js';
 import type { Locator } from './locate.js';
 import { entrySchemas, SECTIONS, TOP_LEVEL_KEYS } from './schema.js';
 import { readSupervisor, supervisorSettings } from './supervisor-settings.js';
-import type { Config, Entry, Section } from './types.js';
+import type { Config, Entry, Section, SupervisorSettings } from './types.js';
+import { unixPathProblem } from './unix-path.js';
+import { entryName } from './values.js';
 
 /** What validation needs besides the document. */
 export interface ValidateOptions {
@@ -32,10 +35,12 @@ export function validateConfig(data: unknown, file: string, where: Locator, opts
   const supervisor = readSupervisor(top['SUPERVISOR'], where);
   diagnostics.push(...supervisor.diagnostics);
   const settings = supervisorSettings(supervisor.raw, absolute, baseDir);
+  diagnostics.push(...socketPathProblems(settings, where));
   // With a broken bin_dir every relative program would be "not found": noise, so not checked.
   const checkExecutables = opts.checkExecutables && supervisor.binDirOk;
   const ctx: EntryContext = { settings, baseDir, where, checkExecutables, pathEnv: opts.pathEnv };
   const entries = collectEntries(top, ctx, diagnostics);
+  if (diagnostics.length === 0 && entries.length === 0) diagnostics.push(where.atValue([], NOTHING_TO_SUPERVISE));
   if (diagnostics.length > 0) return err(diagnostics.sort((a, b) => a.line - b.line || a.col - b.col));
   return ok(
     deepFreeze({
@@ -48,6 +53,26 @@ export function validateConfig(data: unknown, file: string, where: Locator, opts
       shutdown: entries.filter(inSection('SHUTDOWN')),
     }),
   );
+}
+
+/** An empty, all-comment or cut-off file would otherwise stop every service (on a reload, too). */
+const NOTHING_TO_SUPERVISE = `nothing to supervise: no entry in ${SECTIONS.join(', ')} (an empty or cut-off file?)`;
+
+const isEntryName = entryName(LIMITS.entryNameChars);
+
+/** The control and syslog sockets must fit in a sockaddr_un (the control socket's default follows the pidfile). */
+function socketPathProblems(s: SupervisorSettings, where: Locator): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const written = new Set(where.keysAt(['SUPERVISOR']));
+  const control = unixPathProblem(s.controlSocket);
+  if (control !== undefined) {
+    const key = written.has('control_socket') ? 'control_socket' : written.has('pidfile') ? 'pidfile' : undefined;
+    const why = key === 'control_socket' ? control : `the control socket next to the pidfile, ${control}; set SUPERVISOR.control_socket to a shorter path`;
+    out.push(key === undefined ? where.atValue([], `SUPERVISOR: ${why}`) : where.atValue(['SUPERVISOR', key], why));
+  }
+  const syslog = s.syslogSocket === undefined ? undefined : unixPathProblem(s.syslogSocket);
+  if (syslog !== undefined) out.push(where.atValue(['SUPERVISOR', 'syslog_socket'], syslog));
+  return out;
 }
 
 function inSection<S extends Section>(section: S): (e: Entry) => e is Extract<Entry, { section: S }> {
@@ -67,8 +92,10 @@ function collectEntries(top: Record<string, unknown>, ctx: EntryContext, diagnos
       continue;
     }
     for (const name of where.keysAt([section])) {
+      const badName = isEntryName(name);
+      if (!badName.ok) diagnostics.push(where.atKey([section, name], badName.error));
       const earlier = firstUse.get(name);
-      if (earlier !== undefined) diagnostics.push(where.atKey([section, name], `entry name \`${name}\` is already used in ${earlier.section} (line ${earlier.line})`));
+      if (earlier !== undefined) diagnostics.push(where.atKey([section, name], `entry name ${quoted(name)} is already used in ${earlier.section} (line ${earlier.line})`));
       else firstUse.set(name, { section, line: where.lineOfKey([section, name]) });
       const raw = checkLeniently(entrySchemas[section], value[name], [section, name], where);
       if (raw.diagnostics.length > 0) {

@@ -1,10 +1,10 @@
 // The pair file of `quiesce swap`: the two sides of a replicated pair and how to reach each.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
 import * as z from 'zod';
 import { err, ok, type Diagnostic, type Result } from '../errors.js';
 import { parseDuration } from '../config/fields.js';
+import { readConfigText } from '../config/text-file.js';
+import { parseYaml } from '../config/yaml-doc.js';
 
 /** Defaults of the pair file. */
 export const PAIR_DEFAULTS = {
@@ -43,26 +43,15 @@ const schema = z.strictObject({
 
 /** Reads a pair file; config paths of a side without a prefix are resolved against the file's directory. */
 export function loadPairFile(file: string): Result<PairFile, Diagnostic[]> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return err([{ file, line: 1, col: 1, path: '', message: `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  const at = (path: readonly PropertyKey[]): { line: number; col: number } => {
-    for (let n = path.length; n > 0; n--) {
-      const node: unknown = doc.getIn(path.slice(0, n) as unknown[], true);
-      if (isNode(node) && node.range) return lines.linePos(node.range[0]);
-    }
-    return { line: 1, col: 1 };
-  };
-  if (doc.errors.length > 0) return err(doc.errors.map((e) => ({ file, line: e.linePos?.[0].line ?? 1, col: e.linePos?.[0].col ?? 1, path: '', message: `YAML syntax: ${e.message.split('\n')[0] ?? e.code}` })));
-  const parsed = schema.safeParse(doc.toJS());
-  if (!parsed.success) return err(parsed.error.issues.map((i) => ({ file, ...at(i.path), path: i.path.join('.'), message: i.message })));
+  const text = readConfigText(file);
+  if (!text.ok) return text;
+  const doc = parseYaml(text.value, file);
+  if (!doc.ok) return doc;
+  const { data, where } = doc.value;
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) return err(parsed.error.issues.map((i) => where.atValue(i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), i.message)));
   const timeout = parsed.data.step_timeout === undefined ? ok(PAIR_DEFAULTS.stepTimeoutMs) : parseDuration(parsed.data.step_timeout, 's');
-  if (!timeout.ok) return err([{ file, ...at(['step_timeout']), path: 'step_timeout', message: timeout.error }]);
+  if (!timeout.ok) return err([where.atValue(['step_timeout'], timeout.error)]);
   const base = dirname(resolve(file));
   const sides = Object.entries(parsed.data.sides).map(([name, s]): PairSide => {
     const local = (s.prefix ?? []).length === 0;

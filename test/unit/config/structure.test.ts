@@ -24,7 +24,7 @@ describe('the shape of the file', () => {
     ['a `cmd` that is empty', 'DAEMON:\n  d: { cmd: }\n', ['c.yaml:2:13: DAEMON.d.cmd: expected a non-empty string, got an empty value']],
     ['a `cmd` that is a list', 'DAEMON:\n  d: { cmd: [a, b] }\n', ['c.yaml:2:13: DAEMON.d.cmd: expected a non-empty string, got a list']],
     ['an `env` that is a list', 'DAEMON:\n  d: { cmd: /bin/sh, env: [A] }\n', ['c.yaml:2:27: DAEMON.d.env: expected a mapping, got a list']],
-    ['an unknown SUPERVISOR key', 'SUPERVISOR:\n  quit_timout: 5s\n', [`c.yaml:2:3: SUPERVISOR.quit_timout: unknown key \`quit_timout\` (expected one of: ${SUPERVISOR_KEYS})`]],
+    ['an unknown SUPERVISOR key', 'SUPERVISOR:\n  quit_timout: 5s\n', [`c.yaml:2:3: SUPERVISOR.quit_timout: unknown key \`quit_timout\`: did you mean \`quit_timeout\`? (expected one of: ${SUPERVISOR_KEYS})`]],
     ['a name used in three sections', 'START:\n  x: { cmd: /bin/sh }\nEVENTS:\n  x: { cmd: /bin/sh, period: 1 }\nSHUTDOWN:\n  x: { cmd: /bin/sh }\n', [
       'c.yaml:4:3: EVENTS.x: entry name `x` is already used in START (line 2)',
       'c.yaml:6:3: SHUTDOWN.x: entry name `x` is already used in START (line 2)',

@@ -148,8 +148,8 @@ describe('a valid full file', () => {
 });
 
 describe('defaults', () => {
-  it('an empty file is a valid config with every SUPERVISOR default and no entries', () => {
-    const config = valid(parseConfigText('', 'conf/site-a.yaml'));
+  it('a file with one entry and no SUPERVISOR gets every SUPERVISOR default', () => {
+    const config = valid(parseConfigText('DAEMON:\n  d: { cmd: /bin/sleep 9 }\n', 'conf/site-a.yaml'));
     expect(config.supervisor).toEqual({
       pidfile: `${DEFAULTS.pidDir}/site-a.pid`,
       logFile: undefined,
@@ -180,11 +180,11 @@ describe('defaults', () => {
       syncBacklogCriticalBytes: DEFAULTS.syncBacklogCriticalBytes,
       syncBacklogCriticalAgeMs: DEFAULTS.syncBacklogCriticalAgeMs,
     });
-    expect([config.start, config.services, config.events, config.daemons, config.shutdown]).toEqual([[], [], [], [], []]);
+    expect([config.start, config.services, config.events, config.shutdown]).toEqual([[], [], [], []]);
   });
 
-  it('empty sections are fine', () => {
-    const config = valid(parseConfigText('SUPERVISOR:\nSTART:\nSHUTDOWN:\n', 'x.yaml'));
+  it('empty sections are fine next to one that has an entry', () => {
+    const config = valid(parseConfigText('SUPERVISOR:\nSTART:\nSHUTDOWN:\nDAEMON:\n  d: { cmd: /bin/sleep 9 }\n', 'x.yaml'));
     expect(config.shutdown).toEqual([]);
   });
 
