@@ -9,6 +9,7 @@ import { controlSocketOf } from './config/instance-socket.js';
 import { realClock } from './clock.js';
 import { parseDuration } from './config/fields.js';
 import { EXIT, formatDiagnostic, type ExitCode } from './errors.js';
+import { runFatalPath, reportFatalTo } from './fatal.js';
 import { print } from './log.js';
 import { needsInitShim, runUnderInitShim } from './ops/init-shim.js';
 import { runInstance } from './run.js';
@@ -86,10 +87,11 @@ function program(exit: (code: number) => void): Command {
     .action(async (o: { config: string; logFormat?: 'json' | 'pretty' }) => {
       // As PID 1 (a container), quiesce runs under a small init that reaps orphaned grandchildren.
       if (needsInitShim(process.pid, process.env)) {
+        earlySignals.close(); // the shim forwards signals to the real supervisor
         exit(await runUnderInitShim([process.execPath, ...process.execArgv, ...process.argv.slice(1)], { signals: process, env: process.env }));
         return;
       }
-      exit(await runInstance({ config: o.config, logFormat: o.logFormat, version, early: earlySignals }));
+      exit(await runInstance({ config: o.config, logFormat: o.logFormat, version, signals: earlySignals }));
     });
   p.command('check')
     .description('validate a config and print every problem as FILE:LINE:COL: KEY.PATH: message')
@@ -178,17 +180,22 @@ SHUTDOWN command failed (NOT safe to fail over), 64 usage, 70 internal error, 75
   return p;
 }
 
+/** A bug: the fatal path (fatal.ts) runs its cleanups, then the process exits 70 whatever they did. */
+function fatal(error: unknown): never {
+  runFatalPath(error);
+  process.exit(EXIT.internal);
+}
+
 async function main(): Promise<void> {
+  reportFatalTo((message) => print.err(`quiesce: internal error: ${message}`));
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
   let code = EXIT.clean as number;
   try {
     await program((c) => (code = c)).parseAsync(process.argv);
   } catch (e) {
-    if (e instanceof CommanderError) {
-      code = e.exitCode === 0 ? EXIT.clean : EXIT.usage;
-    } else {
-      print.err(`quiesce: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      code = EXIT.internal;
-    }
+    if (!(e instanceof CommanderError)) fatal(e);
+    code = e.exitCode === 0 ? EXIT.clean : EXIT.usage;
   }
   process.exit(code);
 }

@@ -1,6 +1,10 @@
-// Imported first by cli.ts, so its handler exists before any other module loads: without a SIGUSR1
-// handler Node starts its inspector on that signal. Signals that arrive early are queued.
-import { SignalRouter } from './signals.js';
+// Imported first by cli.ts, so its handlers exist before any other module loads: without a SIGUSR1
+// handler Node starts its inspector on that signal, and a supervisor must not be ended by a
+// SIGHUP, a stray SIGUSR2 or a second SIGQUIT that arrives while it is still loading. Signals that
+// arrive early are queued until `quiesce run` attaches its dispatcher.
+import { SIGNAL_EVENTS, SignalRouter, STRAY_SIGNALS, type HandledSignal } from './signals.js';
 
-/** SIGUSR1 (reopen logs), routed once the supervisor exists. */
-export const earlySignals = new SignalRouter(process, ['SIGUSR1']);
+const supervising = process.argv[2] === 'run';
+
+/** Every signal `quiesce run` handles (only SIGUSR1 for the other commands), routed once the supervisor exists. */
+export const earlySignals = supervising ? new SignalRouter(process, Object.keys(SIGNAL_EVENTS) as HandledSignal[], STRAY_SIGNALS) : new SignalRouter(process, ['SIGUSR1']);

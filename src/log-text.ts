@@ -15,13 +15,19 @@ export function describe(e: LogEvent): string {
     case 'config.invalid':
       return `invalid config ${e.file}:\n  ${e.diagnostics.join('\n  ')}`;
     case 'config.reloaded':
-      return `reloaded ${e.file}: added [${e.added.join(', ')}], removed [${e.removed.join(', ')}], changed [${e.changed.join(', ')}]`;
+      return `reloaded ${e.file} (generation ${e.generation}): added [${e.added.join(', ')}], removed [${e.removed.join(', ')}], changed [${e.changed.join(', ')}]${e.applying.length > 0 ? `; waiting for the old process of [${e.applying.join(', ')}] to stop` : ''}`;
     case 'config.reload-rejected':
-      return `reload rejected, keeping the running config; ${e.file}:\n  ${e.diagnostics.join('\n  ')}`;
+      return `reload rejected, keeping the running config (generation ${e.generation}); ${e.file}:\n  ${e.diagnostics.join('\n  ')}`;
+    case 'signal.ignored':
+      return `got ${e.signal}, which has no meaning for quiesce: ignored (counted in \`quiesce status\`; further ones are not logged)`;
     case 'signal.received':
       return `got ${e.signal}: ${e.action}`;
     case 'log.reopened':
-      return `log file ${e.file} reopened`;
+      return `log file ${e.file} reopened (${e.reason})`;
+    case 'log.failed':
+      return `cannot write the log file ${e.file} (${e.error}): logging to stderr until it can be written again (retried every second; SIGUSR1 reopens it)`;
+    case 'log.recovered':
+      return `the log file ${e.file} can be written again after ${Math.round(e.failedForMs / 1000)} s of ${e.error}; ${e.fallbackLines} line(s) went to stderr meanwhile, ${e.droppedLines} were lost`;
     case 'child.started':
       return `${e.section} ${e.entry}[${e.pid}] started: ${e.cmd}`;
     case 'child.spawn-failed':

@@ -1,7 +1,10 @@
 // The closed vocabulary of log events, and the one module that writes to stdout/stderr.
-import pino, { type DestinationStream, type Level } from 'pino';
+import pino, { type Level } from 'pino';
 import type { Section } from './config/types.js';
+import { err, ok, unreachable, type Result } from './errors.js';
+import { LogSink, type LogSinkStatus, type SinkChange } from './log-sink.js';
 import { describe } from './log-text.js';
+import { safeText } from './safe-text.js';
 
 /** Which child a line is about: entry name and pid, the fields operators grep for. */
 interface ChildRef {
@@ -20,10 +23,13 @@ export type LogEvent =
   | { event: 'supervisor.exit'; code: number; reason: string }
   | { event: 'supervisor.error'; message: string }
   | { event: 'config.invalid'; file: string; diagnostics: readonly string[] }
-  | { event: 'config.reloaded'; file: string; added: readonly string[]; removed: readonly string[]; changed: readonly string[]; ignored: readonly string[] }
-  | { event: 'config.reload-rejected'; file: string; diagnostics: readonly string[] }
+  | { event: 'config.reloaded'; file: string; generation: number; added: readonly string[]; removed: readonly string[]; changed: readonly string[]; ignored: readonly string[]; applying: readonly string[] }
+  | { event: 'config.reload-rejected'; file: string; generation: number; diagnostics: readonly string[] }
   | { event: 'signal.received'; signal: string; action: string }
-  | { event: 'log.reopened'; file: string }
+  | { event: 'signal.ignored'; signal: string }
+  | { event: 'log.reopened'; file: string; reason: string }
+  | { event: 'log.failed'; file: string; error: string }
+  | { event: 'log.recovered'; file: string; error: string; failedForMs: number; fallbackLines: number; droppedLines: number }
   | ({ event: 'child.started'; cmd: string } & ChildRef)
   | ({ event: 'child.spawn-failed'; message: string } & Omit<ChildRef, 'pid'>)
   | ({ event: 'child.output'; stream: 'stdout' | 'stderr'; line: string } & ChildRef)
@@ -84,7 +90,10 @@ const LEVEL: Record<LogEventName, Level> = {
   'config.reloaded': 'info',
   'config.reload-rejected': 'error',
   'signal.received': 'info',
+  'signal.ignored': 'warn',
   'log.reopened': 'info',
+  'log.failed': 'error',
+  'log.recovered': 'warn',
   'child.started': 'info',
   'child.spawn-failed': 'error',
   'child.output': 'info',
@@ -148,6 +157,8 @@ export interface Log {
   reopen(): void;
   /** Also hands every event to `listener` (control socket, metrics, notify); returns the unsubscribe. */
   subscribe(listener: (e: LogEvent) => void): () => void;
+  /** Whether lines are reaching the log, and how many did not (status, metrics). */
+  status(): LogSinkStatus;
 }
 
 /** The listeners part of a Log. */
@@ -164,35 +175,64 @@ function bus(): { publish: (e: LogEvent) => void; subscribe: (l: (e: LogEvent) =
   };
 }
 
-/**
- * Builds the pino logger. Writes are synchronous so nothing is lost on exit or SIGKILL escalation.
- * pino-pretty (and what it pulls in) is loaded only for the pretty format: a supervisor logging
- * JSON, as in production, does not carry it in memory.
- */
-export async function createLog(opts: LogOptions): Promise<Log> {
-  const file = opts.file;
-  const dest = pino.destination({ dest: file ?? 2, sync: true, mkdir: file !== undefined });
-  let stream: DestinationStream = dest;
-  if (opts.format === 'pretty') {
-    const { default: pretty } = await import('pino-pretty');
-    stream = pretty({ destination: dest, sync: true, colorize: file === undefined && process.stderr.isTTY, ignore: 'event,entry,section,pid,stream,line', translateTime: 'HH:MM:ss.l' });
+/** The event a change of the sink's state is logged as. */
+function eventOfChange(c: SinkChange, target: string): LogEvent {
+  switch (c.kind) {
+    case 'failed':
+      return { event: 'log.failed', file: target, error: c.error };
+    case 'recovered':
+      return { event: 'log.recovered', file: target, error: c.error, failedForMs: c.failedForMs, fallbackLines: c.fallbackLines, droppedLines: c.droppedLines };
+    case 'reopened':
+      return { event: 'log.reopened', file: target, reason: c.reason };
+    default:
+      return unreachable(c);
   }
-  const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, level: 'info' }, stream);
+}
+
+/**
+ * Builds the logger over a LogSink: every write is synchronous and none throws (see log-sink.ts).
+ * pino-pretty is loaded only for the pretty format: a supervisor logging JSON, as in production,
+ * does not carry it in memory. Its prettifier runs in-line, synchronously, on each JSON line.
+ */
+export async function createLog(opts: LogOptions): Promise<Result<Log, string>> {
+  const opened = LogSink.open(opts.file);
+  if (!opened.ok) return err(`cannot open log file ${opts.file ?? ''}: ${opened.error}`);
+  const sink = opened.value;
+  let format = (line: string): string => line;
+  if (opts.format === 'pretty') {
+    const { prettyFactory } = await import('pino-pretty');
+    const pretty = prettyFactory({ colorize: opts.file === undefined && process.stderr.isTTY, ignore: 'event,entry,section,pid,stream,line', translateTime: 'HH:MM:ss.l' });
+    format = (line) => pretty(line);
+  }
+  const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, level: 'info' }, { write: (line: string) => sink.write(format(line)) });
   const listeners = bus();
-  return {
+  let reporting = false;
+  const write = (e: LogEvent): void => {
+    // The sentence is for people: escape what would drive a terminal; the fields stay exact.
+    logger[LEVEL[e.event]]({ ...e }, safeText(describe(e)));
+    listeners.publish(e);
+  };
+  /** Logs each change of the sink once (a failure goes to the fallback, a recovery to the file again). */
+  const report = (): void => {
+    if (reporting) return;
+    reporting = true;
+    for (const c of sink.takeChanges()) write(eventOfChange(c, sink.status().target));
+    reporting = false;
+  };
+  return ok({
     emit(e) {
-      logger[LEVEL[e.event]]({ ...e }, describe(e));
-      listeners.publish(e);
+      write(e);
+      report();
     },
     reopen() {
-      if (file === undefined) return;
-      dest.reopen();
-      const e: LogEvent = { event: 'log.reopened', file };
-      logger.info({ ...e }, describe(e));
-      listeners.publish(e);
+      if (opts.file === undefined) return;
+      sink.reopen();
+      write({ event: 'log.reopened', file: opts.file, reason: 'SIGUSR1' });
+      report();
     },
     subscribe: listeners.subscribe,
-  };
+    status: () => sink.status(),
+  });
 }
 
 /** Plain text for commands that talk to a person (check, convert): stdout or stderr. */
@@ -213,5 +253,6 @@ export function memoryLog(): Log & { readonly events: LogEvent[] } {
     },
     reopen: () => undefined,
     subscribe: listeners.subscribe,
+    status: () => ({ target: 'memory', failing: false, error: undefined, sinceMs: undefined, failedWrites: 0, fallbackLines: 0, droppedLines: 0 }),
   };
 }

@@ -1,6 +1,7 @@
 // `quiesce run`: the composition root. Config, log, pidfile, the supervisor, and the operator
 // surface around it (control socket, report, metrics, systemd notify, syslog sink), in the order
 // they must start and stop.
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { realClock } from './clock.js';
 import { loadConfigFile } from './config/load.js';
@@ -18,15 +19,19 @@ import { SignalRouter } from './signals.js';
 import { actionFor, type SupervisorEvent } from './supervisor/phase.js';
 import { acquirePidfile } from './supervisor/pidfile.js';
 import { Supervisor, type RunResult } from './supervisor/supervisor.js';
-import { findTagged, signalPid } from './child/kill-tree.js';
+import { stopTaggedNow } from './child/kill-tree.js';
+import { FATAL, onFatal, reportFatalTo } from './fatal.js';
+
+/** Set to `after-running`, it makes the supervisor throw once it is running (tests of exit 70). */
+const FAILPOINT_ENV = 'QUIESCE_FAILPOINT';
 
 /** What `quiesce run` was asked for on the command line. */
 export interface RunOptions {
   readonly config: string;
   readonly logFormat: 'json' | 'pretty' | undefined;
   readonly version: string;
-  /** SIGUSR1, installed before anything else was loaded. */
-  readonly early: SignalRouter;
+  /** Every signal's handler, installed before anything else was loaded (first.ts). */
+  readonly signals: SignalRouter;
 }
 
 /** Optional services around the supervisor; each can fail without stopping it (logged loudly). */
@@ -86,7 +91,7 @@ async function writeReport(result: RunResult, config: Config, timeline: Shutdown
 
 /** Supervises until a shutdown completes; resolves with the documented exit code. */
 export async function runInstance(opts: RunOptions): Promise<ExitCode> {
-  const signals = new SignalRouter(process, ['SIGQUIT', 'SIGTERM', 'SIGINT', 'SIGHUP']);
+  const signals = opts.signals;
   const loaded = loadConfigFile(opts.config);
   if (!loaded.ok) {
     for (const d of loaded.error) print.err(formatDiagnostic(d));
@@ -96,13 +101,12 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
   const config = loaded.value;
   if (config.supervisor.gracefulSignal === 'SIGTERM') signals.remap('SIGTERM', { kind: 'shutdown', mode: 'graceful', trigger: 'SIGTERM' });
   const format = opts.logFormat ?? (config.supervisor.logFile === undefined && process.stderr.isTTY ? 'pretty' : 'json');
-  let log: Log;
-  try {
-    log = await createLog({ format, file: config.supervisor.logFile });
-  } catch (e) {
-    print.err(`cannot open log file ${config.supervisor.logFile ?? ''}: ${(e as Error).message}`);
+  const created = await createLog({ format, file: config.supervisor.logFile });
+  if (!created.ok) {
+    print.err(created.error);
     return EXIT.cannotStart;
   }
+  const log = created.value;
   const pidfile = acquirePidfile(config.supervisor.pidfile);
   if (!pidfile.ok) {
     log.emit({ event: 'supervisor.exit', code: EXIT.cannotStart, reason: pidfile.error });
@@ -121,29 +125,32 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
     loadConfig: (file) => loadConfigFile(file),
     wrapArgv: setpriv === undefined ? undefined : (argv) => withPdeathsig(argv, setpriv),
     onPhase: (phase) => {
-      if (phase.kind === 'running') log.emit({ event: 'supervisor.running', supervisorPid: process.pid, stopHint: `stop gracefully with: kill -QUIT ${process.pid} or quiesce stop -c ${config.file}` });
+      if (phase.kind !== 'running') return;
+      log.emit({ event: 'supervisor.running', supervisorPid: process.pid, stopHint: `stop gracefully with: kill -QUIT ${process.pid} or quiesce stop -c ${config.file}` });
+      // A fault injected by the tests of the fatal path (README "Exit codes", 70): a bug thrown from a timer.
+      if (process.env[FAILPOINT_ENV] === 'after-running') setImmediate(() => {
+        throw new Error(`${FAILPOINT_ENV}=after-running: an injected internal error`);
+      });
     },
   });
   const dispatch = (e: SupervisorEvent): void => {
     if (e.kind === 'shutdown' && request === undefined) request = { mode: e.mode, trigger: e.trigger };
-    log.emit({ event: 'signal.received', signal: e.trigger, action: actionFor(supervisor.phase.kind, e.kind) });
+    if (e.kind !== 'stray-signal') log.emit({ event: 'signal.received', signal: e.trigger, action: actionFor(supervisor.phase.kind, e.kind) });
     supervisor.dispatch(e);
   };
   let finish: (r: { exitCode: number; verdict: string }) => void = () => undefined;
   const finished = new Promise<{ exitCode: number; verdict: string }>((r) => (finish = r));
   const unsubscribeTimeline = log.subscribe((e) => timeline.observe(e));
   const surface = await startOperatorSurface(config, supervisor, log, dispatch, finished, opts.version);
-  opts.early.attach(dispatch);
+  // A bug thrown past every handler (cli.ts then exits 70): children are in their own process
+  // groups, so they are stopped here, bounded; the pidfile and the control socket are released.
+  const fatalCleanups = [
+    reportFatalTo((message) => log.emit({ event: 'supervisor.error', message })),
+    onFatal(() => stopTaggedNow(supervisor.tagPrefix, FATAL.termGraceMs, FATAL.pollMs)),
+    onFatal(() => pidfile.value.release()),
+    onFatal(() => rmSync(config.supervisor.controlSocket, { force: true })),
+  ];
   signals.attach(dispatch);
-  const onFatal = (error: unknown): void => {
-    log.emit({ event: 'supervisor.error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-    // Children are in their own process groups: do not leave them unsupervised.
-    for (const pid of findTagged(supervisor.tagPrefix, true)) signalPid(pid, 'SIGKILL');
-    pidfile.value.release();
-    process.exit(EXIT.internal);
-  };
-  process.on('uncaughtException', onFatal);
-  process.on('unhandledRejection', onFatal);
   // Signal handlers do not keep Node's event loop alive: a config with no children would let the
   // process end while it waits for a signal.
   const keepAlive = setInterval(() => undefined, 1 << 30);
@@ -161,5 +168,6 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
     clearInterval(keepAlive);
     signals.close();
     pidfile.value.release();
+    for (const unregister of fatalCleanups) unregister();
   }
 }

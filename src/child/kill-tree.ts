@@ -88,3 +88,26 @@ export function catchesSignal(pid: number, signal: NodeJS.Signals): boolean | un
     return undefined;
   }
 }
+
+/** Blocks the thread for `ms` (only for paths that run where the event loop cannot be trusted). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * The stop of the fatal path, synchronous: SIGTERM to every process carrying a tag that starts with
+ * `prefix`, then SIGKILL to whatever still carries one after `graceMs` (checked every `pollMs`).
+ * Returns the pids that needed SIGKILL. An exited child is a zombie until reaped, and a zombie's
+ * environment cannot be read, so it no longer counts as carrying its tag.
+ */
+export function stopTaggedNow(prefix: string, graceMs: number, pollMs: number): number[] {
+  let left = findTagged(prefix, true);
+  for (const pid of left) signalPid(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (left.length > 0 && Date.now() < deadline) {
+    sleepSync(pollMs);
+    left = findTagged(prefix, true);
+  }
+  for (const pid of left) signalPid(pid, 'SIGKILL');
+  return left;
+}

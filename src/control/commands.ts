@@ -45,6 +45,7 @@ function describeAction(request: string, phase: string, action: Action): string 
     case 'reopen-logs':
       return 'reopening log files';
     case 'ignore':
+    case 'note-stray':
       return `ignored in phase ${phase}`;
     default:
       return ((x: never) => x)(action);
@@ -141,12 +142,13 @@ export function reloadCommand(socketPath: string, io: CommandOutput): Promise<nu
       case 'event': {
         const e = r.event;
         if (e.event === 'config.reloaded') {
-          io.out(`quiesce: reloaded ${e.file}: added ${names(e.added)}; removed ${names(e.removed)}; changed ${names(e.changed)}`);
+          io.out(`quiesce: reloaded ${e.file} (generation ${e.generation}): added ${names(e.added)}; removed ${names(e.removed)}; changed ${names(e.changed)}`);
           for (const i of e.ignored) io.out(`  not applied until a restart: ${i}`);
+          for (const a of e.applying) io.out(`  still being applied: ${a} (its old process is stopping; \`quiesce status\` shows when it is done)`);
           return CONTROL_EXIT.ok;
         }
         if (e.event === 'config.reload-rejected') {
-          io.err(`quiesce: reload rejected, still running the previous config of ${e.file}:`);
+          io.err(`quiesce: reload rejected, still running generation ${e.generation} of ${e.file} (the previous config):`);
           for (const d of e.diagnostics) io.err(d);
           return EXIT.configInvalid;
         }

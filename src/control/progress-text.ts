@@ -56,7 +56,10 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'config.reloaded':
     case 'config.reload-rejected':
     case 'signal.received':
+    case 'signal.ignored':
     case 'log.reopened':
+    case 'log.failed':
+    case 'log.recovered':
     case 'start.begin':
     case 'start.failed':
     case 'daemon.restart-scheduled':

@@ -4,7 +4,8 @@
 // and `escalate` become a SupervisorEvent passed to host.dispatch(), exactly as a signal would be
 // (trigger `control:<request>`). A `stop` connection then stays open and receives every log event
 // the host publishes, and a final `done` line when the supervisor has finished. A `reload`
-// connection stays open until the reload's outcome (config.reloaded or config.reload-rejected).
+// connection stays open until the outcome of the reload that serves it (config.reloaded or
+// config.reload-rejected), which the event's `onOutcome` hands back.
 //
 // The socket is created mode 0600: only its owner (and root) may connect, because anyone who can
 // connect can stop the mail server. The mode is set by the umask in force during bind(2), so there
@@ -161,16 +162,13 @@ function answer(socket: Socket, request: ControlRequest, host: ControlHost): voi
   const phase = host.status().phase;
   const accepted: ControlReply = { type: 'accepted', request: request.request, phase, action: actionFor(phase, event.kind) };
   if (request.request === 'reload' && accepted.action === 'reload') {
-    // Follow the reload until the instance says how it went: applied (what changed) or rejected (why).
-    const unsubscribe = host.subscribe((e) => {
-      if (e.event !== 'config.reloaded' && e.event !== 'config.reload-rejected') return;
-      send(socket, { type: 'event', event: e });
-      unsubscribe();
-      socket.end();
-    });
-    socket.once('close', unsubscribe);
+    // Follow the reload until the instance says how it went: applied (what changed) or rejected
+    // (why). Only the reload that read the file after this request answers it (reload-queue.ts).
     send(socket, accepted);
-    host.dispatch(event);
+    host.dispatch({ kind: 'reload', trigger: event.trigger, onOutcome: (outcome) => {
+      if (outcome !== undefined) send(socket, { type: 'event', event: outcome });
+      socket.end();
+    } });
     void host.finished.then(() => socket.end()); // a shutdown overtook the queued reload
     return;
   }

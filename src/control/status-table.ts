@@ -18,11 +18,22 @@ const row = (u: UnitStatus): string[] => [
   u.name, u.section, u.state, pidsText(u.pids), dash(u.ready), dash(u.busy), String(u.restarts), dash(u.lastExit), dash(u.listen),
 ];
 
+/** The log's trouble, if it has any: failing now, or lines lost earlier. */
+function logLines(s: StatusSnapshot): string[] {
+  const l = s.log;
+  const counts = `${l.fallbackLines} line(s) went to stderr, ${l.droppedLines} lost`;
+  if (l.failing) return [`log: FAILING: cannot write ${l.target} (${l.error ?? '?'}) since ${formatDuration(Date.now() - (l.sinceMs ?? Date.now()))} ago; ${counts}`];
+  return l.fallbackLines + l.droppedLines > 0 ? [`log: ${l.target} is written again; earlier ${counts}`] : [];
+}
+
 /** The status snapshot as a header and a table. */
 export function renderStatus(s: StatusSnapshot): string {
   const head = [
     `quiesce ${s.version}, pid ${s.pid}, config ${s.config}`,
-    `phase ${s.phase} for ${formatDuration(s.phaseSinceMs)}, up ${formatDuration(s.uptimeMs)}`,
+    `phase ${s.phase} for ${formatDuration(s.phaseSinceMs)}, up ${formatDuration(s.uptimeMs)}, config generation ${s.generation}`,
+    ...s.applying.map((a) => `still applying the last reload: ${a}`),
+    ...logLines(s),
+    ...(Object.keys(s.ignoredSignals).length === 0 ? [] : [`ignored signals: ${Object.entries(s.ignoredSignals).map(([sig, n]) => `${sig} x${n}`).join(', ')}`]),
   ];
   const r = s.replication;
   const replication = r === undefined ? '' : `\n\nsync log backlog: ${r.level.toUpperCase()}${r.checkedAgoMs === undefined ? '' : ` (checked ${formatDuration(r.checkedAgoMs)} ago)`}\n${formatTable(

@@ -9,7 +9,8 @@
 //          └─ node quiesce (QUIESCE_INIT_SHIM=1: the real supervisor)
 //               └─ imapd, ...
 //
-// The perl init forwards SIGQUIT/SIGTERM/SIGINT/SIGHUP/SIGUSR1/SIGUSR2 to quiesce, reaps every child
+// The perl init forwards SIGQUIT/SIGTERM/SIGINT/SIGHUP/SIGUSR1 to quiesce (and ignores the signals
+// quiesce ignores, signals.ts STRAY_SIGNALS, so none of them ends the init), reaps every child
 // with a blocking waitpid(-1) loop (equivalent to waitpid(-1, WNOHANG) on each SIGCHLD, with no
 // lost-wakeup window), and exits with quiesce's exit code (128+N if it was killed by signal N).
 // Perl is Essential on Debian. `docker run --init` / tini does the same job without any of this.
@@ -21,7 +22,7 @@ import { constants } from 'node:os';
 export const INIT_SHIM_ENV = 'QUIESCE_INIT_SHIM';
 
 /** Signals the shim passes on to quiesce. */
-export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGQUIT', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGQUIT', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1'];
 
 /**
  * argv: the quiesce command. prctl(PR_SET_CHILD_SUBREAPER=36) through syscall(2): its number
@@ -37,7 +38,8 @@ if ($$ != 1 && !(defined $nr && syscall($nr, 36, 1, 0, 0, 0) == 0)) {
   print STDERR "quiesce-init: cannot become a child subreaper on $arch; orphans go to PID 1\\n";
 }
 my $child = 0;
-for my $sig (qw(QUIT TERM INT HUP USR1 USR2)) { $SIG{$sig} = sub { kill $sig, $child if $child > 0 }; }
+for my $sig (qw(QUIT TERM INT HUP USR1)) { $SIG{$sig} = sub { kill $sig, $child if $child > 0 }; }
+$SIG{$_} = 'IGNORE' for qw(USR2 ALRM VTALRM PROF IO PWR STKFLT TRAP ABRT SYS XCPU);
 $child = fork() // die "quiesce-init: fork: $!\\n";
 if ($child == 0) {
   $ENV{${JSON.stringify(INIT_SHIM_ENV)}} = "1";

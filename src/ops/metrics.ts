@@ -20,6 +20,11 @@
 //   quiesce_sync_backlog_lines{channel}                   gauge    lines pending (one per change)
 //   quiesce_sync_backlog_oldest_seconds{channel}          gauge    age of the oldest pending entry (0 when empty)
 //   quiesce_sync_backlog_level{channel}                   gauge    0 ok, 1 warn, 2 critical (SUPERVISOR.sync_backlog_* thresholds)
+//   quiesce_log_failing                                   gauge    1 while the log file cannot be written (lines go to stderr)
+//   quiesce_log_write_failures_total                      counter  writes to the log that failed
+//   quiesce_log_lines_lost_total{reason}                  counter  reason="fallback" (written to stderr instead) or "dropped"
+//   quiesce_report_write_failures_total                   counter  shutdown reports that could not be written
+//   quiesce_signals_ignored_total{signal}                 counter  signals with no meaning for quiesce, ignored
 //
 // A private Registry, never prom-client's global one, so nothing else in the process leaks in.
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -42,6 +47,7 @@ export class QuiesceMetrics {
   readonly #commands: Counter<'entry' | 'result'>;
   readonly #shutdownSeconds: Gauge;
   readonly #shutdownExitCode: Gauge;
+  readonly #reportFailures: Counter;
 
   constructor(status: () => StatusSnapshot) {
     const registers = [this.registry];
@@ -65,6 +71,36 @@ export class QuiesceMetrics {
     backlog('quiesce_sync_backlog_lines', 'Lines (changes) pending in a sync log channel.', (c) => c.lines);
     backlog('quiesce_sync_backlog_oldest_seconds', 'Age of the oldest pending entry of a sync log channel.', (c) => (c.oldestAgeMs ?? 0) / 1000);
     backlog('quiesce_sync_backlog_level', 'Backlog level of a sync log channel: 0 ok, 1 warn, 2 critical.', (c) => ({ ok: 0, warn: 1, critical: 2 })[c.level] ?? 0);
+    new Gauge({
+      name: 'quiesce_log_failing', help: 'Whether the log file cannot be written now (1; lines go to stderr).', registers,
+      collect() {
+        this.set(status().log.failing ? 1 : 0);
+      },
+    });
+    // Counts kept by the log sink and the supervisor, exposed as counters: read at scrape time.
+    new Counter({
+      name: 'quiesce_log_write_failures_total', help: 'Writes to the log that failed.', registers,
+      collect() {
+        this.reset();
+        this.inc(status().log.failedWrites);
+      },
+    });
+    new Counter({
+      name: 'quiesce_log_lines_lost_total', help: 'Log lines that did not reach the log: written to stderr instead (fallback) or dropped.', labelNames: ['reason'], registers,
+      collect() {
+        const l = status().log;
+        this.reset();
+        this.inc({ reason: 'fallback' }, l.fallbackLines);
+        this.inc({ reason: 'dropped' }, l.droppedLines);
+      },
+    });
+    new Counter({
+      name: 'quiesce_signals_ignored_total', help: 'Signals that have no meaning for quiesce, ignored.', labelNames: ['signal'], registers,
+      collect() {
+        this.reset();
+        for (const [signal, n] of Object.entries(status().ignoredSignals)) this.inc({ signal }, n);
+      },
+    });
     new Gauge({
       name: 'quiesce_uptime_seconds', help: 'Seconds since the supervisor started.', registers,
       collect() {
@@ -97,6 +133,7 @@ export class QuiesceMetrics {
     this.#escalations = new Counter({ name: 'quiesce_shutdown_escalations_total', help: 'Shutdown escalations, by the level reached.', labelNames: ['level'], registers });
     this.#commands = new Counter({ name: 'quiesce_shutdown_commands_total', help: 'SHUTDOWN commands run, by result.', labelNames: ['entry', 'result'], registers });
     this.#shutdownSeconds = new Gauge({ name: 'quiesce_shutdown_duration_seconds', help: 'Duration of the finished shutdown.', registers });
+    this.#reportFailures = new Counter({ name: 'quiesce_report_write_failures_total', help: 'Shutdown reports that could not be written.', registers });
     this.#shutdownExitCode = new Gauge({ name: 'quiesce_shutdown_exit_code', help: 'Exit code decided by the finished shutdown.', registers });
   }
 
@@ -110,6 +147,7 @@ export class QuiesceMetrics {
     else if (e.event === 'config.reloaded') this.#reloads.inc({ result: 'applied' });
     else if (e.event === 'config.reload-rejected') this.#reloads.inc({ result: 'rejected' });
     else if (e.event === 'shutdown.escalate') this.#escalations.inc({ level: e.level });
+    else if (e.event === 'report.failed') this.#reportFailures.inc();
     else if (e.event === 'shutdown.command-done') this.#commands.inc({ entry: e.entry, result: e.ok ? 'ok' : 'failed' });
     else if (e.event === 'shutdown.done') {
       this.#shutdownSeconds.set(e.durationMs / 1000);

@@ -1,7 +1,7 @@
 // One DAEMON entry: kept running, restarted with a backoff when it dies, given up after too many quick failures.
 //
 //   idle ──start──▶ running ──exit──▶ backoff ──delay──▶ running
-//                     │                  └──too many quick failures──▶ given-up
+//                     │                  └──too many quick failures──▶ given-up ──retry (reload)──▶ running
 //                     └──stop (from any state)──▶ stopping ──all gone──▶ stopped
 import type { Socket } from 'node:net';
 import { basename } from 'node:path';
@@ -55,6 +55,11 @@ export class Daemon implements Unit {
   start(): void {
     if (this.#state.kind !== 'idle') return;
     this.#launch(0); // idle -> running
+  }
+
+  /** A reload retries a daemon that was given up; any other state is left alone. */
+  retry(): void {
+    if (this.#state.kind === 'given-up') this.#launch(0); // given-up -> running
   }
 
   liveChildren(): readonly Child[] {

@@ -5,6 +5,8 @@
 //      │                                         events)        reverse order)        in order)
 //      └──START failed, or a shutdown signal during START──────────────────────────────────────────────▶ stopped
 
+import type { ReloadReply } from './reload-queue.js';
+
 /** How the shutdown was asked for: graceful = stop signal first (SIGQUIT), fast = SIGTERM first. */
 export type StopMode = 'graceful' | 'fast';
 
@@ -29,12 +31,15 @@ export const TRANSITIONS: Record<PhaseKind, readonly PhaseKind[]> = {
   stopped: [],
 };
 
-/** Every input the supervisor reacts to: OS signals and (later) control commands become these. */
+/** Every input the supervisor reacts to: OS signals and control requests become these. */
 export type SupervisorEvent =
   | { readonly kind: 'shutdown'; readonly mode: StopMode; readonly trigger: string }
   | { readonly kind: 'escalate'; readonly trigger: string }
-  | { readonly kind: 'reload'; readonly trigger: string }
-  | { readonly kind: 'reopen-logs'; readonly trigger: string };
+  /** `onOutcome` (a control request) hears how the reload that serves this request ended. */
+  | { readonly kind: 'reload'; readonly trigger: string; readonly onOutcome?: ReloadReply }
+  | { readonly kind: 'reopen-logs'; readonly trigger: string }
+  /** A signal with no job (signals.ts STRAY_SIGNALS): counted, logged the first time, otherwise ignored. */
+  | { readonly kind: 'stray-signal'; readonly trigger: string };
 
 /** What the supervisor does with an event. */
 export type Action =
@@ -44,11 +49,13 @@ export type Action =
   | 'abort-commands'
   | 'reload'
   | 'reopen-logs'
+  | 'note-stray'
   | 'ignore';
 
 /** The state x event table: every pair has a written outcome. */
 export function actionFor(phase: PhaseKind, event: SupervisorEvent['kind']): Action {
   if (event === 'reopen-logs') return 'reopen-logs';
+  if (event === 'stray-signal') return 'note-stray';
   switch (phase) {
     case 'starting':
       return event === 'reload' ? 'ignore' : 'interrupt-start';

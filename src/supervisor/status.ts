@@ -1,4 +1,5 @@
 // A point-in-time picture of the supervisor, for `quiesce status`, the control socket and metrics.
+import type { LogSinkStatus } from '../log-sink.js';
 import type { UnitStatus } from '../service/unit.js';
 import type { PhaseKind } from './phase.js';
 
@@ -10,6 +11,14 @@ export interface StatusSnapshot {
   readonly phase: PhaseKind;
   readonly phaseSinceMs: number;
   readonly uptimeMs: number;
+  /** Valid configs applied: 1 at start, one more for each reload that was applied. */
+  readonly generation: number;
+  /** What the last reload has not finished yet (empty when the running config is the file's). */
+  readonly applying: readonly string[];
+  /** Signals with no job that arrived (ignored), by name: `{ SIGUSR2: 3 }`. */
+  readonly ignoredSignals: Readonly<Record<string, number>>;
+  /** Whether log lines reach the log (log-sink.ts). */
+  readonly log: LogSinkStatus;
   readonly units: readonly UnitStatus[];
   /** A replication master's sync log backlog, as last checked (absent otherwise). */
   readonly replication?: {

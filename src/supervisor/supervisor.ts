@@ -5,7 +5,7 @@ import { TagScanner } from '../child/tag-scan.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { Clock } from '../clock.js';
 import type { Config, DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';
-import { EXIT, type Diagnostic, type ExitCode, type Result } from '../errors.js';
+import { EXIT, formatDiagnostic, unreachable, type Diagnostic, type ExitCode, type Result } from '../errors.js';
 import type { Log } from '../log.js';
 import { Daemon } from '../service/daemon.js';
 import type { ServicePool } from '../service/pool.js';
@@ -13,7 +13,8 @@ import type { BoundListener } from '../service/listener.js';
 import type { Unit, UnitDeps } from '../service/unit.js';
 import { describeOneShot, isOneShotSuccess, OneShot } from './one-shot.js';
 import { actionFor, TRANSITIONS, type Phase, type StopMode, type SupervisorEvent } from './phase.js';
-import { applyReload } from './reload.js';
+import { applyReload, liveConfig } from './reload.js';
+import { ReloadQueue, type ReloadOutcome } from './reload-queue.js';
 import { replicationOf } from './replication-of.js';
 import { ReplicationWatch } from './replication-watch.js';
 import { ShutdownRun, type ShutdownReport } from './shutdown.js';
@@ -59,7 +60,13 @@ export class Supervisor {
   #shutdown: ShutdownRun | undefined;
   #requested: Request | undefined;
   #wakeRun: () => void = () => undefined;
-  #reloads: Promise<void> = Promise.resolve();
+  readonly #reloads = new ReloadQueue(() => this.#reload());
+  /** Valid configs applied so far: 1 is the one started with. */
+  #generation = 1;
+  /** DAEMONs whose new entry starts once their old process is gone (a reload changed them). */
+  readonly #awaitingRestart = new Set<string>();
+  /** Signals with no job received so far (signals.ts STRAY_SIGNALS), by name. */
+  readonly #strays = new Map<string, number>();
   #replicationWatch: ReplicationWatch;
 
   constructor(config: Config, deps: SupervisorDeps) {
@@ -94,6 +101,7 @@ export class Supervisor {
     return {
       pid: process.pid, config: this.#config.file, version, phase: this.#phase.kind,
       phaseSinceMs: now - this.#phase.since, uptimeMs: now - this.#started,
+      generation: this.#generation, applying: this.#applying(), ignoredSignals: Object.fromEntries(this.#strays), log: this.#deps.log.status(),
       units: [...this.#units.values()].map((u) => u.describe()),
       replication: this.#replicationWatch.snapshot(),
     };
@@ -118,15 +126,21 @@ export class Supervisor {
         this.#shutdown?.abortCommands(e.trigger);
         return;
       case 'reload':
-        this.#reloads = this.#reloads.then(() => this.#reload());
+        this.#reloads.request(e.kind === 'reload' ? e.onOutcome : undefined);
         return;
       case 'reopen-logs':
         this.#deps.log.reopen();
         return;
+      case 'note-stray': {
+        const count = (this.#strays.get(e.trigger) ?? 0) + 1;
+        this.#strays.set(e.trigger, count);
+        if (count === 1) this.#deps.log.emit({ event: 'signal.ignored', signal: e.trigger });
+        return;
+      }
       case 'ignore':
         return;
       default:
-        return ((x: never) => x)(action);
+        return unreachable(action);
     }
   }
 
@@ -141,7 +155,7 @@ export class Supervisor {
       this.#wakeRun();
     });
     this.#replicationWatch.stop();
-    await this.#reloads;
+    await this.#reloads.idle();
     return this.#runShutdown(request);
   }
 
@@ -262,18 +276,49 @@ export class Supervisor {
     return this.#units.get(name);
   }
 
-  async #reload(): Promise<void> {
-    if (this.#phase.kind !== 'running') return;
-    const loaded = this.#deps.loadConfig(this.#config.file);
-    const before = this.#config;
-    if (loaded.ok) this.#config = loaded.value;
-    await applyReload(this, before, loaded, this.#unitDeps);
-    if (loaded.ok && this.#phase.kind === 'running') {
+  /** True while `name` waits for its old process to stop before its new entry starts. */
+  isAwaitingRestart(name: string): boolean {
+    return this.#awaitingRestart.has(name);
+  }
+
+  /** Starts the entry `name` has in the config of that moment once `stopped` resolves (a DAEMON never runs twice). */
+  restartAfter(name: string, stopped: Promise<unknown>): void {
+    this.#awaitingRestart.add(name);
+    void stopped.then(() => {
+      this.#awaitingRestart.delete(name);
+      const entry = this.#config.daemons.find((d) => d.name === name);
+      if (entry !== undefined && !this.#units.has(name)) this.startUnit(entry);
+    });
+  }
+
+  /** What a reload has not finished yet: entries waiting for their old process, a reload asked for or running. */
+  #applying(): string[] {
+    return [...this.#awaitingRestart].map((n) => `${n} (its old process is stopping)`).concat(this.#reloads.busy ? ['a reload (running or asked for)'] : []);
+  }
+
+  /** One reload: the file as it is now, reconciled with what runs. */
+  async #reload(): Promise<ReloadOutcome | undefined> {
+    if (this.#phase.kind !== 'running') return undefined;
+    const file = this.#config.file;
+    const loaded = this.#deps.loadConfig(file);
+    if (!loaded.ok) {
+      const rejected: ReloadOutcome = { event: 'config.reload-rejected', file, generation: this.#generation, diagnostics: loaded.error.map(formatDiagnostic) };
+      this.#deps.log.emit(rejected);
+      return rejected;
+    }
+    const running = liveConfig(this.#config, this.#units.values());
+    this.#config = loaded.value;
+    this.#generation += 1;
+    const changes = await applyReload(this, running, loaded.value, this.#unitDeps);
+    const applied: ReloadOutcome = { event: 'config.reloaded', file: loaded.value.file, generation: this.#generation, ...changes, applying: [...this.#awaitingRestart] };
+    this.#deps.log.emit(applied);
+    if (this.#phase.kind === 'running') {
       // cyrus_config, the sync_backlog_* thresholds or the DAEMON entries may have changed
       this.#replicationWatch.stop();
       this.#replicationWatch = new ReplicationWatch(this.#deps.clock);
       this.#watchReplication();
     }
+    return applied;
   }
 
   /** Starts the sync log backlog watch of the current config (a no-op unless it is a replication master). */

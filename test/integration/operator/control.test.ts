@@ -155,7 +155,7 @@ DAEMON:
     await ready(q, 'sync');
     writeConfig(dir, `${base}  extra: { cmd: "{{FIX}}/forever.mjs extra" }\n`);
     const applied = await cli(['reload', '-c', file]);
-    expect(applied).toMatchObject({ code: 0, out: `quiesce: reloaded ${file}: added extra; removed none; changed none\n` });
+    expect(applied).toMatchObject({ code: 0, out: `quiesce: reloaded ${file} (generation 2): added extra; removed none; changed none\n` });
     await ready(q, 'extra');
 
     writeConfig(dir, `${base}  broken: { cmd: "{{FIX}}/forever.mjs", quit_timeout: soon }\n`);
@@ -164,7 +164,7 @@ DAEMON:
     // reads the file, rejects it and says why
     const rejected = await cli(['reload', '-c', file]);
     expect(rejected.code).toBe(78);
-    expect(rejected.err).toContain(`reload rejected, still running the previous config of ${file}:`);
+    expect(rejected.err).toContain(`reload rejected, still running generation 2 of ${file} (the previous config):`);
     expect(rejected.err).toMatch(problem);
     await q.waitForLog(ev('config.reload-rejected'));
     // a file that no longer says where the socket is: the CLI says so, with the same exit code

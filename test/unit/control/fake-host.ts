@@ -18,7 +18,8 @@ export interface FakeHost extends ControlHost {
 
 export function snapshot(phase: PhaseKind = 'running'): StatusSnapshot {
   return {
-    pid: 4242, config: '/etc/quiesce/cyrus.yaml', version: '0.1.0', phase, phaseSinceMs: 65_000, uptimeMs: 3_725_000,
+    pid: 4242, config: '/etc/quiesce/cyrus.yaml', version: '0.1.0', phase, phaseSinceMs: 65_000, uptimeMs: 3_725_000, generation: 1, applying: [], ignoredSignals: {},
+    log: { target: 'stderr', failing: false, error: undefined, sinceMs: undefined, failedWrites: 0, fallbackLines: 0, droppedLines: 0 },
     units: [
       { name: 'imap', section: 'SERVICES', state: 'running', pids: [101, 102, 103, 104, 105], ready: 3, busy: 2, restarts: 7, lastExit: 'exit code 0', listen: '0.0.0.0:143' },
       { name: 'syncclient', section: 'DAEMON', state: 'running', pids: [201], ready: undefined, busy: undefined, restarts: 0, lastExit: undefined, listen: undefined },

@@ -68,19 +68,21 @@ describe('control socket server', () => {
     await start();
     const c = capture();
     const reloading = reloadCommand(path, c.io);
-    await host.nextDispatch();
-    host.publish({ event: 'child.output', entry: 'x', section: 'DAEMON', pid: 1, stream: 'stdout', line: 'not the outcome' });
-    host.publish({ event: 'config.reloaded', file: '/etc/q.yaml', added: ['extra'], removed: [], changed: ['imap'], ignored: ['SUPERVISOR pidfile (needs a restart)'] });
+    const reload = await host.nextDispatch();
+    // A reload outcome published on the log bus is not this request's answer: only onOutcome is.
+    host.publish({ event: 'config.reloaded', file: '/etc/q.yaml', generation: 2, added: ['not-this-one'], removed: [], changed: [], ignored: [], applying: [] });
+    if (reload.kind !== 'reload') throw new Error(`dispatched ${reload.kind}`);
+    reload.onOutcome?.({ event: 'config.reloaded', file: '/etc/q.yaml', generation: 3, added: ['extra'], removed: [], changed: ['imap'], ignored: ['SUPERVISOR pidfile (needs a restart)'], applying: [] });
     expect(await reloading).toBe(CONTROL_EXIT.ok);
     expect(host.listenerCount()).toBe(0);
     host.phase = 'draining';
     expect(await escalateCommand(path, c.io)).toBe(CONTROL_EXIT.ok);
-    expect(host.dispatched).toEqual([
+    expect(host.dispatched.map((e) => ({ kind: e.kind, trigger: e.trigger }))).toEqual([
       { kind: 'reload', trigger: 'control:reload' },
       { kind: 'escalate', trigger: 'control:escalate' },
     ]);
     expect(c.out).toEqual([
-      'quiesce: reloaded /etc/q.yaml: added extra; removed none; changed imap',
+      'quiesce: reloaded /etc/q.yaml (generation 3): added extra; removed none; changed imap',
       '  not applied until a restart: SUPERVISOR pidfile (needs a restart)',
       'quiesce: escalating (phase draining)',
     ]);
@@ -90,10 +92,11 @@ describe('control socket server', () => {
     await start();
     const c = capture();
     const reloading = reloadCommand(path, c.io);
-    await host.nextDispatch();
-    host.publish({ event: 'config.reload-rejected', file: '/etc/q.yaml', diagnostics: ['/etc/q.yaml:3:5: DAEMON.x.cmd: required'] });
+    const reload = await host.nextDispatch();
+    if (reload.kind !== 'reload') throw new Error(`dispatched ${reload.kind}`);
+    reload.onOutcome?.({ event: 'config.reload-rejected', file: '/etc/q.yaml', generation: 4, diagnostics: ['/etc/q.yaml:3:5: DAEMON.x.cmd: required'] });
     expect(await reloading).toBe(78);
-    expect(c.err).toEqual(['quiesce: reload rejected, still running the previous config of /etc/q.yaml:', '/etc/q.yaml:3:5: DAEMON.x.cmd: required']);
+    expect(c.err).toEqual(['quiesce: reload rejected, still running generation 4 of /etc/q.yaml (the previous config):', '/etc/q.yaml:3:5: DAEMON.x.cmd: required']);
   });
 
   it('reports a request the current phase ignores with exit 75', async () => {

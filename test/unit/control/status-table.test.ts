@@ -8,7 +8,7 @@ describe('renderStatus', () => {
     expect(renderStatus(snapshot('running'))).toBe(
       [
         'quiesce 0.1.0, pid 4242, config /etc/quiesce/cyrus.yaml',
-        'phase running for 1m05s, up 1h02m',
+        'phase running for 1m05s, up 1h02m, config generation 1',
         '',
         'ENTRY       SECTION   STATE    PIDS                READY  BUSY  RESTARTS  LAST EXIT    LISTEN',
         'imap        SERVICES  running  101,102,103,104 +1  3      2     7         exit code 0  0.0.0.0:143',
