@@ -22,7 +22,7 @@ import { Supervisor, type RunResult } from './supervisor/supervisor.js';
 import { stopTaggedNow } from './child/kill-tree.js';
 import { FATAL, onFatal, reportFatalTo } from './fatal.js';
 
-/** Set to `after-running`, it makes the supervisor throw once it is running (tests of exit 70). */
+/** Set to `reload`, it makes the next reload throw, as a bug would (tests of exit 70). */
 const FAILPOINT_ENV = 'QUIESCE_FAILPOINT';
 
 /** What `quiesce run` was asked for on the command line. */
@@ -122,15 +122,14 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
   const supervisor = new Supervisor(config, {
     clock: realClock,
     log,
-    loadConfig: (file) => loadConfigFile(file),
+    loadConfig: (file) => {
+      // A fault injected by the tests of the fatal path (README "Exit codes", 70): a bug in a reload.
+      if (process.env[FAILPOINT_ENV] === 'reload') throw new Error(`${FAILPOINT_ENV}=reload: an injected internal error`);
+      return loadConfigFile(file);
+    },
     wrapArgv: setpriv === undefined ? undefined : (argv) => withPdeathsig(argv, setpriv),
     onPhase: (phase) => {
-      if (phase.kind !== 'running') return;
-      log.emit({ event: 'supervisor.running', supervisorPid: process.pid, stopHint: `stop gracefully with: kill -QUIT ${process.pid} or quiesce stop -c ${config.file}` });
-      // A fault injected by the tests of the fatal path (README "Exit codes", 70): a bug thrown from a timer.
-      if (process.env[FAILPOINT_ENV] === 'after-running') setImmediate(() => {
-        throw new Error(`${FAILPOINT_ENV}=after-running: an injected internal error`);
-      });
+      if (phase.kind === 'running') log.emit({ event: 'supervisor.running', supervisorPid: process.pid, stopHint: `stop gracefully with: kill -QUIT ${process.pid} or quiesce stop -c ${config.file}` });
     },
   });
   const dispatch = (e: SupervisorEvent): void => {

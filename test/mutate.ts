@@ -34,14 +34,14 @@ function slots(v: unknown, out: [Tree, string | number][] = []): [Tree, string |
   return out;
 }
 
-export function mutate(text: string, rand: () => number): string {
+export function mutate(text: string, rand: () => number, maxChanges = 3): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const kind = rand();
   if (kind < 0.55) {
     const data: unknown = parse(text);
     const all = slots(data);
     if (all.length === 0) return text;
-    for (let n = 1 + Math.floor(rand() * 3); n > 0; n--) {
+    for (let n = 1 + Math.floor(rand() * maxChanges); n > 0; n--) {
       const [parent, key] = pick(all);
       const p = parent as Record<string | number, unknown>;
       const op = rand();

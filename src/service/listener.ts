@@ -15,6 +15,7 @@ import { lookup } from 'node:dns/promises';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
+import { LIMITS } from '../config/limits.js';
 import type { ListenAddress, Proto } from '../config/types.js';
 import { err, ok, type Result } from '../errors.js';
 
@@ -58,8 +59,6 @@ const createServerHandle = (net as unknown as { _createServerHandle: CreateServe
 
 /** libuv's UV_TCP_IPV6ONLY bind flag; Cyrus sets IPV6_V6ONLY on every IPv6 socket. */
 const UV_TCP_IPV6ONLY = 1;
-/** sockaddr_un.sun_path is 108 bytes on Linux, including the terminating NUL. */
-const MAX_UNIX_PATH_BYTES = 107;
 
 /** Handles are kept here until closed, so a dropped BoundListener can never be GC-closed. */
 const liveHandles = new Set<RawServerHandle>();
@@ -161,7 +160,7 @@ function bindTcp(t: TcpTarget): Result<{ handle: RawServerHandle; address: strin
 }
 
 function bindUnix(path: string): Result<RawServerHandle, string> {
-  if (Buffer.byteLength(path) > MAX_UNIX_PATH_BYTES) return err('ENAMETOOLONG');
+  if (Buffer.byteLength(path) > LIMITS.unixPathBytes) return err('ENAMETOOLONG');
   const removed = removeStaleSocket(path);
   if (!removed.ok) return removed;
   const made = createServerHandle(path, -1, -1);

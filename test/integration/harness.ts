@@ -1,8 +1,8 @@
 // Runs the built CLI on a YAML written to a temp dir, collects its JSON log, and cleans up after itself.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, watch, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findTagged } from '../../src/child/kill-tree.js';
 
@@ -43,9 +43,13 @@ export function writeConfig(dir: string, yaml: string, name = 'quiesce.yaml'): s
   return file;
 }
 
-/** Starts `quiesce <args>` (default `run -c <file> --log-format json`) in its own process group. */
-export function startQuiesce(dir: string, configFile: string, args?: string[], env: NodeJS.ProcessEnv = {}): Quiesce {
-  const proc = spawn(process.execPath, [CLI, ...(args ?? ['run', '-c', configFile, '--log-format', 'json'])], {
+/** The `quiesce` command as installed: the launcher script in init/ (it ignores the real-time signals, then execs Node). */
+export const LAUNCHER = join(ROOT, 'init/quiesce');
+
+/** Starts `quiesce <args>` (default `run -c <file> --log-format json`) in its own process group; `command` is node + dist/cli.js unless given. */
+export function startQuiesce(dir: string, configFile: string, args?: string[], env: NodeJS.ProcessEnv = {}, command: readonly string[] = [process.execPath, CLI]): Quiesce {
+  const [program, ...before] = command;
+  const proc = spawn(program ?? process.execPath, [...before, ...(args ?? ['run', '-c', configFile, '--log-format', 'json'])], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
@@ -105,6 +109,29 @@ export function cli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; ti
 /** Matches a log line by event name and fields. */
 export const ev = (event: string, fields: Record<string, unknown> = {}) => (l: LogLine): boolean =>
   l.event === event && Object.entries(fields).every(([k, v]) => l[k] === v);
+
+/** Resolves once `file` exists and its content matches `pattern` (watched, not polled on a timer); rejects after `timeoutMs`. */
+export function waitForFile(file: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const dirWatcher = watch(dirname(file));
+    const check = (): void => {
+      const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      if (!pattern.test(text)) return;
+      finish();
+      resolve(text);
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(`${file} did not match ${String(pattern)} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const finish = (): void => {
+      clearTimeout(timer);
+      dirWatcher.close();
+    };
+    dirWatcher.on('change', check);
+    check();
+  });
+}
 
 /** Lines of a marker file written by the fixtures: `what pid epochMs`. */
 export function readMarks(file: string): { what: string; pid: number; at: number }[] {
