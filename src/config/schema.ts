@@ -83,7 +83,7 @@ export const entrySchemas = {
     {
       ...commandShape,
       listen: listen.optional(),
-      proto: from(oneOf(['tcp', 'tcp4', 'tcp6', 'udp'])).optional(),
+      proto: from(oneOf(['tcp', 'tcp4', 'tcp6', 'udp', 'udp4', 'udp6'])).optional(),
       prefork: from(integerIn(0, LIMITS.prefork, 'a non-negative integer')).optional(),
       maxchild: from(integerIn(-1, LIMITS.maxchild, 'an integer >= -1 (-1 = unlimited)')).optional(),
       maxforkrate: from(integerIn(0, LIMITS.maxforkrate, 'a non-negative integer')).optional(),

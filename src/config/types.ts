@@ -90,7 +90,14 @@ export type ListenAddress =
   | { readonly kind: 'tcp'; readonly host: string | undefined; readonly port: number }
   | { readonly kind: 'unix'; readonly path: string };
 
-export type Proto = 'tcp' | 'tcp4' | 'tcp6' | 'udp';
+export type Proto = 'tcp' | 'tcp4' | 'tcp6' | 'udp' | 'udp4' | 'udp6';
+
+/**
+ * A datagram service (SOCK_DGRAM), as Cyrus master reads cyrus.conf: proto udp/udp4/udp6, or a
+ * unix path with any proto but tcp (Debian's notify: `listen="/run/cyrus/socket/notify" proto="udp"`).
+ */
+export const isDatagram = (listen: ListenAddress | undefined, proto: Proto): boolean =>
+  listen !== undefined && (proto.startsWith('udp') || (listen.kind === 'unix' && proto !== 'tcp'));
 
 /** START: run once, in order, each must exit 0. */
 export interface StartEntry extends CommandSpec {

@@ -16,18 +16,47 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { LIMITS } from '../config/limits.js';
-import type { ListenAddress, Proto } from '../config/types.js';
+import { isDatagram, type ListenAddress, type Proto } from '../config/types.js';
+import { AcceptWatcher } from './accept-watcher.js';
+import { DatagramWatcher, holdDatagramSocket, type DatagramTarget } from './datagram.js';
 import { err, ok, type Result } from '../errors.js';
 
-/** A bound, listening socket the supervisor hands to workers as fd 4. */
-export interface BoundListener {
+/** Tells a pool that a client (or a datagram) waits while no worker is ready: the on-demand start. */
+export interface ReadinessWatcher {
+  /** `reported`: a wait was reported and the watcher waits for rearm(). */
+  readonly state: 'idle' | 'armed' | 'reported' | 'closed';
+  start(): void;
+  rearm(): void;
+  close(): Promise<void>;
+}
+
+/** What a worker's spawn needs to find the socket on its fd 4 (fd 3 is its status pipe). */
+export interface WorkerFds {
+  readonly argv: readonly string[];
+  readonly extraFds: readonly ('pipe' | number)[];
+}
+
+/** A bound socket the supervisor hands to workers as fd 4: a listening stream socket, or a datagram socket. */
+export type BoundListener = StreamListener | DatagramListener;
+
+/** A listening stream socket (tcp, or a unix path with proto tcp): the supervisor holds its fd. */
+export interface StreamListener extends ListenerBase {
+  readonly datagram: false;
   readonly fd: number;
-  /** Human form: `127.0.0.1:1143`, `[::]:143`, `/run/cyrus/lmtp`. */
+}
+
+/** A datagram socket, held by its helper (datagram.ts): Cyrus runs at most one worker on it, which reads it itself. */
+export interface DatagramListener extends ListenerBase {
+  readonly datagram: true;
+}
+
+interface ListenerBase {
+  /** Human form: `127.0.0.1:1143`, `[::]:143`, `/run/cyrus/lmtp`, `/run/cyrus/socket/notify` (datagram). */
   readonly address: string;
-  /**
-   * Closes the supervisor's copy; workers keep theirs. For a unix socket libuv also unlinks the
-   * path (synchronously), so close an old listener BEFORE binding a new one at the same path.
-   */
+  /** The argv and fds of a worker running `argv`. */
+  workerFds(argv: readonly string[]): WorkerFds;
+  /** A watcher for the on-demand start (prefork: 0). */
+  watch(onReady: () => void, onExit: (why: string) => void): ReadinessWatcher;
   close(): void;
   /**
    * Stops accepting for every process that holds the socket, then closes the supervisor's copy:
@@ -73,13 +102,13 @@ export async function bindListener(
   backlog: number,
 ): Promise<Result<BoundListener, string>> {
   const fail = (where: string, why: string) => err(`SERVICES.${entryName}: cannot bind ${where}: ${why}`);
-  if (proto === 'udp') return err(`SERVICES.${entryName}: proto udp is not supported`);
+  if (isDatagram(listen, proto)) return bindDatagram(listen, proto, fail);
   if (listen.kind === 'unix') {
     const made = bindUnix(listen.path);
     if (!made.ok) return fail(listen.path, made.error);
     return finish(made.value, listen.path, backlog, fail);
   }
-  const target = await tcpTarget(listen.host, listen.port, proto);
+  const target = await tcpTarget(listen.host, listen.port, streamProto(proto));
   const wanted = target.ok ? humanTcp(target.value.host, listen.port) : humanTcp(listen.host ?? null, listen.port);
   if (!target.ok) return fail(wanted, target.error);
   const made = bindTcp(target.value);
@@ -107,12 +136,45 @@ async function finish(
     handle.close();
   };
   return ok({
-    fd: handle.fd,
     address,
+    datagram: false,
+    fd: handle.fd,
+    workerFds: (argv) => ({ argv, extraFds: ['pipe', handle.fd] }),
+    watch: (onReady, onExit) => new AcceptWatcher({ listenFd: handle.fd, onReady, onExit }),
     close,
     async stopListening() {
       if (!closed) await shutdownShared(handle.fd);
       close();
+    },
+  });
+}
+
+/** The tcp proto of the same family: `udp6` binds like `tcp6`. */
+const streamProto = (proto: Proto): 'tcp' | 'tcp4' | 'tcp6' => (proto.endsWith('4') ? 'tcp4' : proto.endsWith('6') ? 'tcp6' : 'tcp');
+
+/** A datagram socket, created and held by the Perl helper of datagram.ts. */
+async function bindDatagram(listen: ListenAddress, proto: Proto, fail: (where: string, why: string) => Result<never, string>): Promise<Result<BoundListener, string>> {
+  let target: DatagramTarget;
+  if (listen.kind === 'unix') {
+    if (Buffer.byteLength(listen.path) > LIMITS.unixPathBytes) return fail(listen.path, 'ENAMETOOLONG');
+    target = { kind: 'unix', path: listen.path };
+  } else {
+    const t = await tcpTarget(listen.host, listen.port, streamProto(proto));
+    if (!t.ok) return fail(humanTcp(listen.host ?? null, listen.port), t.error);
+    target = t.value.family === 6 || t.value.host === null ? { kind: 'inet6', host: t.value.host ?? '::', port: listen.port, v6only: t.value.v6only } : { kind: 'inet', host: t.value.host, port: listen.port, v6only: false };
+  }
+  const held = await holdDatagramSocket(target);
+  if (!held.ok) return fail(target.kind === 'unix' ? target.path : `${humanTcp(listen.kind === 'tcp' ? (listen.host ?? null) : null, target.port)}/udp`, held.error);
+  const h = held.value;
+  return ok({
+    address: h.address,
+    datagram: true,
+    workerFds: (argv) => ({ argv: h.wrap(argv), extraFds: ['pipe'] }),
+    watch: (onReady) => new DatagramWatcher(h, onReady),
+    close: () => h.close(),
+    async stopListening() {
+      await h.stopListening();
+      h.close();
     },
   });
 }

@@ -17,9 +17,8 @@ import { attachStatusChannel, type StatusMessage } from '../child/status-channel
 import type { StopLevel } from '../child/stop-level.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { ServiceEntry } from '../config/types.js';
-import { AcceptWatcher } from './accept-watcher.js';
 import { allowedToFork, recordFork } from './fork-rate.js';
-import type { BoundListener } from './listener.js';
+import type { BoundListener, ReadinessWatcher } from './listener.js';
 import { isReadyFail, recordReadyFail } from './ready-fails.js';
 import { lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
 import { limitsOf, workerLaunch } from './worker-launch.js';
@@ -45,7 +44,7 @@ export class ServicePool implements Unit {
   readonly #workers = new Map<Child, WorkerState>();
   readonly #deps: UnitDeps;
   #listener: BoundListener | undefined;
-  #watcher: AcceptWatcher | undefined;
+  #watcher: ReadinessWatcher | undefined;
   #forks: readonly number[] = [];
   #forkRetry: AbortController | undefined;
   #spawned = 0;
@@ -170,11 +169,10 @@ export class ServicePool implements Unit {
 
   #startWatcher(): void {
     if (this.#listener === undefined || this.#watcher !== undefined) return;
-    this.#watcher = new AcceptWatcher({
-      listenFd: this.#listener.fd,
-      onReady: () => this.#onClientWaiting(),
-      onExit: (why) => this.#deps.log.emit({ event: 'service.watcher-lost', entry: this.name, reason: why }),
-    });
+    this.#watcher = this.#listener.watch(
+      () => this.#onClientWaiting(),
+      (why) => this.#deps.log.emit({ event: 'service.watcher-lost', entry: this.name, reason: why }),
+    );
     this.#watcher.start();
   }
 

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { StatusMessage } from '../../src/child/status-channel.js';
 import { AcceptWatcher } from '../../src/service/accept-watcher.js';
-import { bindListener, type BoundListener } from '../../src/service/listener.js';
+import { bindListener, type BoundListener, type StreamListener } from '../../src/service/listener.js';
 import { describeCyrus } from './harness/cyrus.js';
 import { ImapClient } from './harness/imap-client.js';
 import { createInstance, type CyrusInstance } from './harness/instance.js';
@@ -27,15 +27,16 @@ describeCyrus('real Cyrus workers on a quiesce listener', () => {
 
   const conf = () => (instance as CyrusInstance).imapdConf;
 
-  async function listen(service: string): Promise<{ listener: BoundListener; port: number }> {
+  async function listen(service: string): Promise<{ listener: StreamListener; port: number }> {
     const port = await freePort();
     const r = await bindListener(service, { kind: 'tcp', host: '127.0.0.1', port }, 'tcp', 64);
     if (!r.ok) throw new Error(r.error);
+    if (r.value.datagram) throw new Error('expected a stream socket');
     listeners.push(r.value);
     return { listener: r.value, port };
   }
 
-  function start(program: string, args: readonly string[], service: string, listener: BoundListener): Worker {
+  function start(program: string, args: readonly string[], service: string, listener: StreamListener): Worker {
     const w = spawnWorker(program, args, service, listener.fd);
     workers.push(w);
     return w;

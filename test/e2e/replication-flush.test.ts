@@ -11,7 +11,7 @@ import { loadImapdConf, type ImapdConf } from '../../src/replication/imapd-conf.
 import { replayArgv } from '../../src/replication/replay-command.js';
 import { runSyncClient } from '../../src/replication/sync-client-run.js';
 import { backlogOf, channelsOf, isEmpty, type Channel } from '../../src/replication/sync-dir.js';
-import { bindListener, type BoundListener } from '../../src/service/listener.js';
+import { bindListener, type BoundListener, type StreamListener } from '../../src/service/listener.js';
 import { describeCyrus } from './harness/cyrus.js';
 import { ImapClient } from './harness/imap-client.js';
 import { createInstance, type CyrusInstance } from './harness/instance.js';
@@ -43,17 +43,18 @@ describeCyrus('flush: replaying A\'s sync log to a real replica B', () => {
   let aChannel: Channel;
   const workers = new Set<Worker>();
   const listeners = new Set<BoundListener>();
-  const syncServer: { worker: Worker | undefined; listener: BoundListener | undefined } = { worker: undefined, listener: undefined };
+  const syncServer: { worker: Worker | undefined; listener: StreamListener | undefined } = { worker: undefined, listener: undefined };
   let delivered = 0;
 
-  async function listen(service: string, port: number): Promise<BoundListener> {
+  async function listen(service: string, port: number): Promise<StreamListener> {
     const r = await bindListener(service, { kind: 'tcp', host: '127.0.0.1', port }, 'tcp', 64);
     if (!r.ok) throw new Error(r.error);
+    if (r.value.datagram) throw new Error('expected a stream socket');
     listeners.add(r.value);
     return r.value;
   }
 
-  function start(program: string, args: readonly string[], service: string, listener: BoundListener): Worker {
+  function start(program: string, args: readonly string[], service: string, listener: StreamListener): Worker {
     const w = spawnWorker(program, args, service, listener.fd);
     workers.add(w);
     return w;

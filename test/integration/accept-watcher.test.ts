@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AcceptWatcher } from '../../src/service/accept-watcher.js';
-import { bindListener, type BoundListener } from '../../src/service/listener.js';
+import { bindListener, type BoundListener, type StreamListener } from '../../src/service/listener.js';
 import { freePort } from '../e2e/harness/ports.js';
 import { isGone, lineFrom, stopChildren } from '../e2e/harness/process.js';
 import { ask } from './ask.js';
@@ -20,16 +20,17 @@ afterEach(async () => {
   for (const l of listeners.splice(0)) l.close();
 });
 
-async function listenerOnFreePort(): Promise<{ listener: BoundListener; port: number }> {
+async function listenerOnFreePort(): Promise<{ listener: StreamListener; port: number }> {
   const port = await freePort();
   const r = await bindListener('imap', { kind: 'tcp', host: '127.0.0.1', port }, 'tcp', 64);
   if (!r.ok) throw new Error(r.error);
+  if (r.value.datagram) throw new Error('expected a stream socket');
   listeners.push(r.value);
   return { listener: r.value, port };
 }
 
 /** A watcher whose reports can be awaited one by one. */
-function watch(listener: BoundListener): { watcher: AcceptWatcher; nextReady: () => Promise<void> } {
+function watch(listener: StreamListener): { watcher: AcceptWatcher; nextReady: () => Promise<void> } {
   const waiting: (() => void)[] = [];
   let unclaimed = 0;
   const watcher = new AcceptWatcher({
@@ -51,7 +52,7 @@ function watch(listener: BoundListener): { watcher: AcceptWatcher; nextReady: ()
   return { watcher, nextReady };
 }
 
-async function startAcceptor(listener: BoundListener): Promise<ChildProcess> {
+async function startAcceptor(listener: StreamListener): Promise<ChildProcess> {
   const child = spawn(process.execPath, [ACCEPT_REPLY], { stdio: ['ignore', 'inherit', 'pipe', 'ignore', listener.fd], detached: true });
   children.push(child);
   await lineFrom(child, /^ready$/, 10_000, 'stderr');

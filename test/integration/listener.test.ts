@@ -1,13 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bindListener, type BoundListener } from '../../src/service/listener.js';
+import { bindListener, type BoundListener, type StreamListener } from '../../src/service/listener.js';
 import { freePort } from '../e2e/harness/ports.js';
 import { lineFrom, stopChildren } from '../e2e/harness/process.js';
 import { ask } from './ask.js';
+import { ROOT, waitForFile } from './harness.js';
 
 const ACCEPT_REPLY = fileURLToPath(new URL('../fixtures/bin/accept-reply.mjs', import.meta.url));
 
@@ -21,15 +22,16 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function mustBind(...args: Parameters<typeof bindListener>): Promise<BoundListener> {
+async function mustBind(...args: Parameters<typeof bindListener>): Promise<StreamListener> {
   const r = await bindListener(...args);
   if (!r.ok) throw new Error(r.error);
+  if (r.value.datagram) throw new Error('expected a stream socket');
   listeners.push(r.value);
   return r.value;
 }
 
 /** Starts the fixture with the listener as its fd 4 and waits until it listens. */
-async function startAcceptor(listener: BoundListener): Promise<ChildProcess> {
+async function startAcceptor(listener: StreamListener): Promise<ChildProcess> {
   const child = spawn(process.execPath, [ACCEPT_REPLY], { stdio: ['ignore', 'inherit', 'pipe', 'ignore', listener.fd], detached: true });
   children.push(child);
   await lineFrom(child, /^ready$/, 10_000, 'stderr');
@@ -70,9 +72,33 @@ describe('bindListener', () => {
     expect(await ask({ host: '127.0.0.1', port })).toBe(String(child.pid));
   });
 
-  it('refuses proto udp with a clear message', async () => {
-    const r = await bindListener('fud', { kind: 'tcp', host: '127.0.0.1', port: 4201 }, 'udp', 16);
-    expect(r).toEqual({ ok: false, error: 'SERVICES.fud: proto udp is not supported' });
+  it.each<[string, (dir: string, port: number) => [Parameters<typeof bindListener>[1], Parameters<typeof bindListener>[2]]]>([
+    ['proto udp on 127.0.0.1', (_, port) => [{ kind: 'tcp', host: '127.0.0.1', port }, 'udp']],
+    ['a unix path with proto udp (Debian\'s notify)', (dir) => [{ kind: 'unix', path: join(dir, 'notify') }, 'udp']],
+  ])('%s: a datagram socket held by its helper; a worker gets it on fd 4, and datagrams sent while none runs wait for it', async (_, target) => {
+    const dir = mkdtempSync(join(tmpdir(), 'quiesce-listener-'));
+    dirs.push(dir);
+    const [listen, proto] = target(dir, await freePort());
+    const r = await bindListener('notify', listen, proto, 16);
+    if (!r.ok) throw new Error(r.error);
+    listeners.push(r.value);
+    expect(r.value.datagram).toBe(true);
+    const send = (text: string): void => {
+      const to = listen.kind === 'unix' ? `pack_sockaddr_un("${listen.path}")` : `pack_sockaddr_in(${listen.port}, inet_aton("127.0.0.1"))`;
+      const sent = spawnSync('perl', ['-e', `use Socket; socket(my $s, ${listen.kind === 'unix' ? 'AF_UNIX' : 'AF_INET'}, SOCK_DGRAM, 0); send($s, "${text}", 0, ${to}) or die "send: $!"`]);
+      expect(sent.status, sent.stderr.toString()).toBe(0);
+    };
+    send('before-any-worker'); // held in the socket's buffer, as under Cyrus master
+    const marker = join(dir, 'marks');
+    const { argv, extraFds } = r.value.workerFds([join(ROOT, 'test/fixtures/bin/dgram-worker.pl')]);
+    const child = spawn(argv[0] ?? '', argv.slice(1), { stdio: ['ignore', 'inherit', 'pipe', ...extraFds], env: { ...process.env, MARKER: marker }, detached: true });
+    children.push(child);
+    await lineFrom(child, /^ready$/, 10_000, 'stderr');
+    send('after');
+    const marks = await waitForFile(marker, /after/);
+    expect(marks).toBe(`${child.pid} before-any-worker\n${child.pid} after\n`);
+    await r.value.stopListening();
+    if (listen.kind === 'unix') expect(existsSync(listen.path)).toBe(false);
   });
 
   it('replaces a stale unix socket file, makes it 0777 and serves a child through it', async () => {

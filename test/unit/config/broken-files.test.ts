@@ -72,7 +72,7 @@ describe('a broken config file is reported at the node each problem is about', (
         '4:43: SERVICES.sieve.listen: unknown service name `quiesce-no-such-service` (not a tcp service in /etc/services)',
       ],
     ],
-    ['bad-proto', ['2:41: SERVICES.imap.proto: expected one of tcp, tcp4, tcp6, udp, got `sctp`']],
+    ['bad-proto', ['2:41: SERVICES.imap.proto: expected one of tcp, tcp4, tcp6, udp, udp4, udp6, got `sctp`']],
     ['bad-cmd', ["2:19: START.recover.cmd: unterminated single quote in `/bin/sh -c 'echo hi`", '3:17: START.blank.cmd: expected a non-empty string, got an empty string']],
     ['prefork-over-maxchild', ['2:43: SERVICES.imap.prefork: expected at most maxchild (2), got `5`']],
     [
