@@ -50,6 +50,8 @@ export function describe(e: LogEvent): string {
       return `DAEMON ${e.entry}: giving up after ${e.failures} quick failures in a row; SIGHUP to retry`;
     case 'daemon.not-ready':
       return `DAEMON ${e.entry} (wait: true) ${e.reason}; not starting anything else`;
+    case 'event.behind':
+      return `EVENT ${e.entry}: periodic event behind schedule by ${Math.round(e.lateMs / 1000)} s, skipped=${e.skipped} (the missed runs are not made up)`;
     case 'event.skipped':
       return `EVENT ${e.entry}: previous run ${e.entry}[${e.runningPid}] still running, skipping this run`;
     case 'service.worker-lost':

@@ -42,6 +42,7 @@ export type LogEvent =
   | { event: 'daemon.given-up'; entry: string; failures: number }
   | { event: 'daemon.not-ready'; entry: string; reason: string }
   | { event: 'event.skipped'; entry: string; runningPid: number }
+  | { event: 'event.behind'; entry: string; skipped: number; lateMs: number }
   | { event: 'service.worker-lost'; entry: string; pid: number; replacing: boolean }
   | { event: 'service.disabled'; entry: string; reason: string }
   | { event: 'service.watcher-lost'; entry: string; reason: string }
@@ -106,6 +107,7 @@ const LEVEL: Record<LogEventName, Level> = {
   'daemon.given-up': 'error',
   'daemon.not-ready': 'error',
   'event.skipped': 'warn',
+  'event.behind': 'warn',
   'service.worker-lost': 'warn',
   'service.disabled': 'error',
   'service.watcher-lost': 'error',

@@ -56,7 +56,8 @@ export function buildEntry(section: Section, name: string, raw: RawEntry<Section
     }
     case 'EVENTS': {
       const r = raw as RawEntry<'EVENTS'>;
-      return both(spec, schedule(r, (message) => ctx.where.atValue([section, name, ...(r.at === undefined ? [] : ['at'])], message)), (s, sch) => ({
+      const second = r.cron !== undefined && (r.at !== undefined || r.period !== undefined) ? 'cron' : r.at !== undefined ? 'at' : undefined;
+      return both(spec, schedule(r, (message) => ctx.where.atValue([section, name, ...(second === undefined ? [] : [second])], message)), (s, sch) => ({
         ...s,
         section,
         schedule: sch,
@@ -71,12 +72,14 @@ export function buildEntry(section: Section, name: string, raw: RawEntry<Section
   }
 }
 
-/** Exactly one of `period` and `at`; both point at `at`, neither at the entry. */
+/** Exactly one of `period`, `at` and `cron`; two or more point at the later key, none at the entry. */
 function schedule(r: RawEntry<'EVENTS'>, problem: (message: string) => Diagnostic): Built<Schedule> {
-  if (r.period !== undefined && r.at !== undefined) return err([problem('expected exactly one of `period` or `at`, got both')]);
+  const given = [r.period, r.at, r.cron].filter((v) => v !== undefined).length;
+  if (given > 1) return err([problem(`expected exactly one of \`period\`, \`at\` or \`cron\`, got ${given === 2 ? 'two' : 'all three'}`)]);
   if (r.period !== undefined) return ok({ kind: 'period', periodMs: r.period });
   if (r.at !== undefined) return ok({ kind: 'at', ...r.at });
-  return err([problem('expected exactly one of `period` or `at`, got neither')]);
+  if (r.cron !== undefined) return ok({ kind: 'cron', expression: r.cron });
+  return err([problem('expected exactly one of `period`, `at` or `cron`, got none')]);
 }
 
 /** Combines two partial results, keeping the problems of both. */

@@ -2,6 +2,7 @@
 // Cross-key rules (period xor at, prefork <= maxchild) live in entries.ts, names in validate.ts, the
 // program lookup in executable.ts, and the bounds of every number in limits.ts.
 import * as z from 'zod';
+import { parseCron } from './cron.js';
 import { expected } from './describe.js';
 import { parseAt, parseDuration, parseListen, parseSignal } from './fields.js';
 import { LIMITS } from './limits.js';
@@ -97,6 +98,7 @@ export const entrySchemas = {
       ...commandShape,
       period: from(positive((v) => parseDuration(v, 'm'), 'a positive duration (a bare number is minutes)')).optional(),
       at: from(parseAt).optional(),
+      cron: from(parseCron).optional(),
     },
     mapping,
   ),

@@ -125,7 +125,9 @@ export interface ServiceEntry extends CommandSpec {
 /** When an EVENTS entry runs. */
 export type Schedule =
   | { readonly kind: 'period'; readonly periodMs: number }
-  | { readonly kind: 'at'; readonly hour: number; readonly minute: number };
+  | { readonly kind: 'at'; readonly hour: number; readonly minute: number }
+  /** A crontab expression (config/cron.ts), normalised. */
+  | { readonly kind: 'cron'; readonly expression: string };
 
 /** EVENTS: run periodically, never overlapping with itself. */
 export interface EventEntry extends CommandSpec {

@@ -66,6 +66,7 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'daemon.given-up':
     case 'daemon.not-ready':
     case 'event.skipped':
+    case 'event.behind':
     case 'service.worker-lost':
     case 'service.disabled':
     case 'service.watcher-lost':

@@ -1,15 +1,16 @@
-// An EVENTS entry's `period`, `at` and `cron` -> quiesce's `period` (minutes) or `at` ("HHMM").
+// An EVENTS entry's `period`, `at` and `cron` -> quiesce's `period` (minutes), `at` ("HHMM") or `cron`.
 //
 // Cyrus 3.6 `add_event`: a valid `at` wins and runs the command daily; otherwise it runs now and
-// every `period` minutes, and with no period (0) it runs ONCE, at startup. Cyrus 3.7+ adds
-// `cron`, which wins over both and of which only `M H * * *` (daily) has a quiesce equivalent.
+// every `period` minutes, and with no period (0) it runs ONCE, at startup. Cyrus 3.13 adds `cron`,
+// which wins over both; a daily one (`M H * * *`) is written as the `at` it equals.
+import { parseCron } from '../config/cron.js';
 import type { EntryProblem } from './entry.js';
 import type { CyrusArg } from './line.js';
 import { atFromCron, atFromInt, readCyrusInt } from './values.js';
 
 /** The schedule to emit, or undefined when the entry has none quiesce can run. */
 export interface ConvertedSchedule {
-  readonly schedule: { readonly period: number } | { readonly at: string } | undefined;
+  readonly schedule: { readonly period: number } | { readonly at: string } | { readonly cron: string } | undefined;
   readonly problems: readonly EntryProblem[];
 }
 
@@ -29,7 +30,9 @@ export function convertSchedule(args: ReadonlyMap<string, CyrusArg>, nameCol: nu
     }
     const daily = atFromCron(cron.value);
     if (daily !== undefined) return { schedule: { at: daily }, problems };
-    problem(cron, `quiesce has no cron schedules, only \`period\` and daily \`at\` ("M H * * *"): \`cron="${cron.value}"\` cannot be converted, entry dropped`);
+    const parsed = parseCron(cron.value);
+    if (parsed.ok) return { schedule: { cron: parsed.value }, problems };
+    problem(cron, `${parsed.error}: Cyrus refuses to start with it, entry dropped`);
     return { schedule: undefined, problems };
   }
 

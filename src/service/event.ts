@@ -6,7 +6,7 @@ import { Child } from '../child/child.js';
 import type { StopLevel } from '../child/stop-level.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { EventEntry } from '../config/types.js';
-import { firstRun, nextRun } from './schedule.js';
+import { firstRun, missedRuns, nextRun } from './schedule.js';
 import { lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
 
 type EventState =
@@ -84,7 +84,11 @@ export class ScheduledEvent implements Unit {
     void this.#deps.clock.sleep(dueAt - this.#deps.clock.now(), cancel.signal).then(() => {
       if (cancel.signal.aborted) return;
       this.#fire();
-      this.#schedule(nextRun(this.entry.schedule, dueAt, this.#deps.clock.now())); // scheduled -> scheduled
+      const now = this.#deps.clock.now();
+      // Woken late (a suspended host, a stalled loop): the runs due meanwhile are skipped, said once.
+      const skipped = missedRuns(this.entry.schedule, dueAt, now);
+      if (skipped > 0) this.#deps.log.emit({ event: 'event.behind', entry: this.name, skipped, lateMs: now - dueAt });
+      this.#schedule(nextRun(this.entry.schedule, dueAt, now)); // scheduled -> scheduled
     });
   }
 

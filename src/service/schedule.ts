@@ -1,43 +1,62 @@
-// When an EVENTS entry runs next: every `period`, or daily `at` a local time.
+// When an EVENTS entry runs next: every `period`, or on a crontab schedule (`cron`; `at: HHMM` is
+// `cron: "MM HH * * *"`, as in Cyrus 3.13), in local time.
+import { nextCronRun } from '../config/cron.js';
 import type { Schedule } from '../config/types.js';
+import { unreachable } from '../errors.js';
 
-/**
- * The first run: a `period` event runs at once (as Cyrus master does), an `at` event at its next
- * local time.
- */
+/** Most missed runs counted when an event fell behind (a longer gap is reported as this many). */
+const MAX_COUNTED_MISSES = 10_000;
+
+/** The crontab expression of a daily `at`. */
+const atExpression = (s: { readonly hour: number; readonly minute: number }): string => `${s.minute} ${s.hour} * * *`;
+
+/** The first run: a `period` event runs at once (as Cyrus master does), the others at their next match. */
 export function firstRun(schedule: Schedule, nowMs: number): number {
   switch (schedule.kind) {
     case 'period':
       return nowMs;
     case 'at':
-      return nextAt(schedule.hour, schedule.minute, nowMs);
+      return nextCronRun(atExpression(schedule), nowMs);
+    case 'cron':
+      return nextCronRun(schedule.expression, nowMs);
     default:
-      return ((x: never) => x)(schedule);
+      return unreachable(schedule);
   }
 }
 
-/** The run after the one due at `dueMs`, strictly after `nowMs` (runs missed while busy are not made up). */
+/** The run after the one due at `dueMs`, strictly after `nowMs`: runs missed while behind are not made up. */
 export function nextRun(schedule: Schedule, dueMs: number, nowMs: number): number {
   switch (schedule.kind) {
     case 'period': {
       const periodMs = Math.max(1, schedule.periodMs);
-      const missed = Math.floor((nowMs - dueMs) / periodMs);
-      return dueMs + (Math.max(0, missed) + 1) * periodMs;
+      return dueMs + (missedRuns(schedule, dueMs, nowMs) + 1) * periodMs;
     }
     case 'at':
-      return nextAt(schedule.hour, schedule.minute, nowMs);
+      return nextCronRun(atExpression(schedule), nowMs);
+    case 'cron':
+      return nextCronRun(schedule.expression, nowMs);
     default:
-      return ((x: never) => x)(schedule);
+      return unreachable(schedule);
   }
 }
 
-/** The next local HH:MM strictly after `nowMs`; Date handles DST (the wall time is kept). */
-function nextAt(hour: number, minute: number, nowMs: number): number {
-  const d = new Date(nowMs);
-  d.setHours(hour, minute, 0, 0);
-  if (d.getTime() <= nowMs) {
-    d.setDate(d.getDate() + 1);
-    d.setHours(hour, minute, 0, 0);
+/**
+ * How many runs fell due after the one due at `dueMs` and up to `nowMs`: they are skipped (logged
+ * `event.behind`, as Cyrus 3.13 logs "periodic event behind schedule ... skipped=N"). A period keeps
+ * its phase: the next run stays on the grid of the first.
+ */
+export function missedRuns(schedule: Schedule, dueMs: number, nowMs: number): number {
+  switch (schedule.kind) {
+    case 'period':
+      return Math.max(0, Math.floor((nowMs - dueMs) / Math.max(1, schedule.periodMs)));
+    case 'at':
+    case 'cron': {
+      const expression = schedule.kind === 'at' ? atExpression(schedule) : schedule.expression;
+      let missed = 0;
+      for (let t = nextCronRun(expression, dueMs); t <= nowMs && missed < MAX_COUNTED_MISSES; t = nextCronRun(expression, t)) missed += 1;
+      return missed;
+    }
+    default:
+      return unreachable(schedule);
   }
-  return d.getTime();
 }

@@ -53,8 +53,8 @@ describe('a broken config file is reported at the node each problem is about', (
     [
       'period-and-at',
       [
-        '2:54: EVENTS.checkpoint.at: expected exactly one of `period` or `at`, got both',
-        '3:13: EVENTS.tlsprune: expected exactly one of `period` or `at`, got neither',
+        '2:54: EVENTS.checkpoint.at: expected exactly one of `period`, `at` or `cron`, got two',
+        '3:13: EVENTS.tlsprune: expected exactly one of `period`, `at` or `cron`, got none',
       ],
     ],
     [
@@ -124,7 +124,7 @@ describe('a broken config file is reported at the node each problem is about', (
       `${f}:8:49: SERVICES.imap.listen: ${LISTEN}, got \`imap:\``,
       `${f}:9:42: SERVICES.lmtp.maxfds: expected a non-negative integer, got \`1.5\``,
       `${f}:9:47: SERVICES.lmtp.colour: unknown key \`colour\` (expected one of: ${SERVICE_KEYS})`,
-      `${f}:11:15: EVENTS.checkpoint: expected exactly one of \`period\` or \`at\`, got neither`,
+      `${f}:11:15: EVENTS.checkpoint: expected exactly one of \`period\`, \`at\` or \`cron\`, got none`,
       `${f}:13:3: DAEMON.imap: entry name \`imap\` is already used in SERVICES (line 8)`,
       `${f}:13:47: DAEMON.imap.stop_signal: unknown signal \`QUITE\``,
       `${f}:13:60: DAEMON.imap.wait: expected true or false, got \`no\``,

@@ -125,7 +125,6 @@ describe('convertCyrusConf', () => {
       `${f}:21:3: EVENTS.once: without a \`period\` of at least 1 or an \`at\`, Cyrus runs an event once at startup; quiesce has no such schedule, entry dropped`,
       `${f}:22:38: EVENTS.both.period: \`period\` is ignored by Cyrus when \`at\` is set, dropped`,
       `${f}:23:36: EVENTS.badat.at: \`at=2460\` is not a time HHMM, so Cyrus ignores it, dropped`,
-      `${f}:24:30: EVENTS.cronny.cron: quiesce has no cron schedules, only \`period\` and daily \`at\` ("M H * * *"): \`cron="*/30 * * * *"\` cannot be converted, entry dropped`,
       `${f}:25:47: EVENTS.crondaily.at: \`at\` is ignored by Cyrus when \`cron\` is set, dropped`,
       `${f}:29:26: DAEMON.idled.maxforkrate: \`maxforkrate\` has no quiesce equivalent in DAEMON (quiesce restarts a daemon with a backoff instead, see SUPERVISOR.restart_delay), dropped`,
       `${f}:29:40: DAEMON.idled.maxfds: \`maxfds\` has no quiesce equivalent in DAEMON (quiesce sets maxfds on SERVICES only), dropped`,
@@ -153,11 +152,12 @@ describe('convertCyrusConf', () => {
       EVENTS: {
         both: { cmd: 'tls_prune', at: '0401' },
         badat: { cmd: 'cyr_expire -E 3', period: 1440 },
+        cronny: { cmd: 'tls_prune', cron: '*/30 * * * *' },
         crondaily: { cmd: 'tls_prune', at: '0400' },
       },
       DAEMON: { idled: { cmd: 'idled' } },
     });
-    expect(yaml).toContain('# 23 problem(s) (not carried over) and 3 note(s): see the lines starting with "# quiesce convert:".');
+    expect(yaml).toContain('# 22 problem(s) (not carried over) and 3 note(s): see the lines starting with "# quiesce convert:".');
     expect(yaml).toContain(
       [
         '  # quiesce convert: bad character `_` in entry name `squatter_1` (only letters and digits); Cyrus master refuses this file, line not converted',
