@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfigFile } from './config/load.js';
 import { readConfigText } from './config/text-file.js';
 import { controlSocketOf } from './config/instance-socket.js';
+import { configSource, DEFAULT_CYRUS_CONF, type ConfigOptions, type ConfigSource } from './config/command-line.js';
 import { realClock } from './clock.js';
 import { parseDuration } from './config/fields.js';
 import { EXIT, formatDiagnostic, type ExitCode } from './errors.js';
@@ -19,18 +20,40 @@ import { FLUSH_DEFAULTS } from './replication/flush.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-/** `quiesce check`: every problem at once, exit 0 or 78. */
-function check(file: string): ExitCode {
-  const loaded = loadConfigFile(file);
+/** The config and command-line settings of a command, or the usage error (printed). */
+function sourceOf(o: ConfigOptions): ConfigSource | ExitCode {
+  const source = configSource(o);
+  if (source.ok) return source.value;
+  print.err(source.error);
+  return EXIT.usage;
+}
+
+/** `quiesce check`: every problem at once, exit 0 or 78; what a cyrus.conf has that Cyrus ignores is a warning. */
+function check(source: ConfigSource): ExitCode {
+  const loaded = loadConfigFile(source.file, { commandLine: source.commandLine });
   if (!loaded.ok) {
     for (const d of loaded.error) print.err(formatDiagnostic(d));
-    print.err(`${file}: ${loaded.error.length} problem(s)`);
+    print.err(`${source.file}: ${loaded.error.length} problem(s)`);
     return EXIT.configInvalid;
   }
   const c = loaded.value;
+  for (const w of c.warnings) print.err(`${formatDiagnostic(w)} (warning)`);
   const counts = `${c.start.length} START, ${c.services.length} SERVICES, ${c.events.length} EVENTS, ${c.daemons.length} DAEMON, ${c.shutdown.length} SHUTDOWN`;
-  print.out(`${file}: valid (${counts})`);
+  print.out(`${source.file}: valid (${counts})${c.warnings.length > 0 ? `, ${c.warnings.length} warning(s)` : ''}`);
   return EXIT.clean;
+}
+
+/** The options that say which config a command reads: quiesce's, and Cyrus master's own flags. */
+function withConfigOptions(c: Command): Command {
+  return c
+    .option('-c, --config <file>', 'config file: quiesce YAML, or a cyrus.conf (read directly)')
+    .option('-M, --master-conf <file>', `a cyrus.conf, as master's -M (default ${DEFAULT_CYRUS_CONF} when no -c)`)
+    .option('-C, --imapd-conf <file>', 'the instance\'s imapd.conf (SUPERVISOR.cyrus_config), as master\'s -C')
+    .option('-l, --listen-queue <n>', 'listen backlog (SUPERVISOR.listen_backlog), as master\'s -l')
+    .option('-p, --pidfile <file>', 'pidfile (SUPERVISOR.pidfile), as master\'s -p')
+    .option('-r, --ready-file <file>', 'ready file (SUPERVISOR.ready_file), as master\'s -r')
+    .option('-D', 'accepted for master\'s command line: quiesce always stays in the foreground')
+    .option('--set <key=value>', 'a SUPERVISOR setting (repeatable); overrides the file', (v: string, prev: string[]) => [...prev, v], [] as string[]);
 }
 
 /** `quiesce convert`: cyrus.conf -> quiesce YAML on stdout; notes and problems on stderr. */
@@ -50,14 +73,16 @@ async function convert(file: string): Promise<ExitCode> {
 }
 
 /** The control socket of an instance: --socket, or the one its config names. */
-function socketOf(o: { config?: string; socket?: string }): string | ExitCode {
+function socketOf(o: ConfigOptions & { socket?: string }): string | ExitCode {
   if (o.socket !== undefined) return o.socket;
-  if (o.config === undefined) {
-    print.err('say which instance: -c FILE (its config) or --socket PATH');
+  if (o.config === undefined && o.masterConf === undefined) {
+    print.err('say which instance: -c FILE (its config), -M CYRUS.CONF, or --socket PATH');
     return EXIT.usage;
   }
+  const source = sourceOf(o);
+  if (typeof source === 'number') return source;
   // Only what locates the socket must be valid: an instance whose file was broken since must stay reachable.
-  const socket = controlSocketOf(o.config);
+  const socket = controlSocketOf(source.file, source.commandLine);
   if (!socket.ok) {
     for (const d of socket.error) print.err(formatDiagnostic(d));
     return EXIT.configInvalid;
@@ -69,7 +94,7 @@ function socketOf(o: { config?: string; socket?: string }): string | ExitCode {
 const controlCommands = () => import('./control/commands.js');
 
 /** Runs a control command against the instance named by -c or --socket. */
-const control = (o: { config?: string; socket?: string }, run: (socket: string) => Promise<number>): Promise<number> => {
+const control = (o: ConfigOptions & { socket?: string }, run: (socket: string) => Promise<number>): Promise<number> => {
   const socket = socketOf(o);
   return typeof socket === 'string' ? run(socket) : Promise.resolve(socket);
 };
@@ -80,34 +105,34 @@ function program(exit: (code: number) => void): Command {
     .version(version)
     .exitOverride()
     .showHelpAfterError();
-  p.command('run')
-    .description('run the config in the foreground until SIGQUIT (graceful) or SIGTERM/SIGINT (fast)')
-    .requiredOption('-c, --config <file>', 'config file (YAML)')
+  withConfigOptions(p.command('run').description('run the config in the foreground until SIGQUIT (graceful) or SIGTERM/SIGINT (fast)'))
     .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(['json', 'pretty']))
-    .action(async (o: { config: string; logFormat?: 'json' | 'pretty' }) => {
+    .action(async (o: ConfigOptions & { logFormat?: 'json' | 'pretty' }) => {
       // As PID 1 (a container), quiesce runs under a small init that reaps orphaned grandchildren.
       if (needsInitShim(process.pid, process.env)) {
         earlySignals.close(); // the shim forwards signals to the real supervisor
         exit(await runUnderInitShim([process.execPath, ...process.execArgv, ...process.argv.slice(1)], { signals: process, env: process.env }));
         return;
       }
-      exit(await runInstance({ config: o.config, logFormat: o.logFormat, version, signals: earlySignals }));
+      const source = sourceOf(o);
+      exit(typeof source === 'number' ? source : await runInstance({ source, logFormat: o.logFormat, version, signals: earlySignals }));
     });
-  p.command('check')
-    .description('validate a config and print every problem as FILE:LINE:COL: KEY.PATH: message')
-    .requiredOption('-c, --config <file>', 'config file (YAML)')
-    .action((o: { config: string }) => exit(check(o.config)));
+  withConfigOptions(p.command('check').description('validate a config and print every problem as FILE:LINE:COL: KEY.PATH: message'))
+    .action((o: ConfigOptions) => {
+      const source = sourceOf(o);
+      exit(typeof source === 'number' ? source : check(source));
+    });
   p.command('convert')
     .description('print the quiesce YAML equivalent of a Cyrus cyrus.conf (problems on stderr, exit 78 if any)')
     .argument('<cyrus.conf>', 'the cyrus.conf to convert')
     .action(async (file: string) => exit(await convert(file)));
-  p.command('start')
-    .description('run an instance in the background (log: SUPERVISOR.log_file or next to the pidfile) and wait until it is running')
-    .requiredOption('-c, --config <file>', 'config file (YAML)')
+  withConfigOptions(p.command('start').description('run an instance in the background (log: SUPERVISOR.log_file or next to the pidfile) and wait until it is running'))
     .option('--wait <duration>', 'how long to wait for the running phase', '120s')
-    .action(async (o: { config: string; wait: string }) => {
+    .action(async (o: ConfigOptions & { wait: string }) => {
       const waitMs = parseDuration(o.wait, 's');
-      const loaded = loadConfigFile(o.config);
+      const source = sourceOf(o);
+      if (typeof source === 'number') return exit(source);
+      const loaded = loadConfigFile(source.file, { commandLine: source.commandLine });
       if (!waitMs.ok) {
         print.err(`--wait: ${waitMs.error}`);
         exit(EXIT.usage);
@@ -116,27 +141,26 @@ function program(exit: (code: number) => void): Command {
         exit(EXIT.configInvalid);
       } else {
         const { startCommand } = await import('./control/start.js');
-        exit(await startCommand(loaded.value, [process.execPath, ...process.execArgv, process.argv[1] ?? ''], print, realClock, waitMs.value));
+        exit(await startCommand(loaded.value, [process.execPath, ...process.execArgv, process.argv[1] ?? ''], source.args, print, realClock, waitMs.value));
       }
     });
-  const instance = (c: Command): Command =>
-    c.option('-c, --config <file>', 'the instance\'s config file (finds its control socket)').option('--socket <path>', 'the instance\'s control socket');
+  const instance = (c: Command): Command => withConfigOptions(c).option('--socket <path>', 'the instance\'s control socket');
   instance(p.command('status').description('show the phase and every entry of a running instance').option('--json', 'print the snapshot as JSON'))
-    .action(async (o: { config?: string; socket?: string; json?: boolean }) => exit(await control(o, async (s) => (await controlCommands()).statusCommand(s, { json: o.json === true }, print))));
+    .action(async (o: ConfigOptions & { socket?: string; json?: boolean }) => exit(await control(o, async (s) => (await controlCommands()).statusCommand(s, { json: o.json === true }, print))));
   instance(p.command('stop').description('stop a running instance (graceful; --fast: SIGTERM first), follow it, exit with its exit code').option('--fast', 'children get SIGTERM at once'))
-    .action(async (o: { config?: string; socket?: string; fast?: boolean }) => exit(await control(o, async (s) => (await controlCommands()).stopCommand(s, { fast: o.fast === true }, print))));
+    .action(async (o: ConfigOptions & { socket?: string; fast?: boolean }) => exit(await control(o, async (s) => (await controlCommands()).stopCommand(s, { fast: o.fast === true }, print))));
   instance(p.command('reload').description('reload the config of a running instance (like SIGHUP)'))
-    .action(async (o: { config?: string; socket?: string }) => exit(await control(o, async (s) => (await controlCommands()).reloadCommand(s, print))));
+    .action(async (o: ConfigOptions & { socket?: string }) => exit(await control(o, async (s) => (await controlCommands()).reloadCommand(s, print))));
   instance(p.command('escalate').description('skip a running shutdown to its next step (like a second SIGQUIT)'))
-    .action(async (o: { config?: string; socket?: string }) => exit(await control(o, async (s) => (await controlCommands()).escalateCommand(s, print))));
-  p.command('plan')
-    .description('print the stop sequence a config implies, with each step\'s worst-case budget and the total')
-    .requiredOption('-c, --config <file>', 'config file (YAML)')
+    .action(async (o: ConfigOptions & { socket?: string }) => exit(await control(o, async (s) => (await controlCommands()).escalateCommand(s, print))));
+  withConfigOptions(p.command('plan').description('print the stop sequence a config implies, with each step\'s worst-case budget and the total'))
     .option('--stop-budget <duration>', 'warn when the total exceeds this (e.g. 90s)')
     .option('--unit <file>', 'warn when the total exceeds TimeoutStopSec= of this systemd unit')
     .option('--fast', 'plan the fast stop (SIGTERM first)')
-    .action(async (o: { config: string; stopBudget?: string; unit?: string; fast?: boolean }) => {
-      const loaded = loadConfigFile(o.config, { checkExecutables: false });
+    .action(async (o: ConfigOptions & { stopBudget?: string; unit?: string; fast?: boolean }) => {
+      const source = sourceOf(o);
+      if (typeof source === 'number') return exit(source);
+      const loaded = loadConfigFile(source.file, { checkExecutables: false, commandLine: source.commandLine });
       if (!loaded.ok) {
         for (const d of loaded.error) print.err(formatDiagnostic(d));
         exit(EXIT.configInvalid);

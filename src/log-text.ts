@@ -14,6 +14,8 @@ export function describe(e: LogEvent): string {
       return `internal error: ${e.message}`;
     case 'config.invalid':
       return `invalid config ${e.file}:\n  ${e.diagnostics.join('\n  ')}`;
+    case 'config.warning':
+      return `${e.diagnostic} (what Cyrus ignores, quiesce drops)`;
     case 'config.reloaded':
       return `reloaded ${e.file} (generation ${e.generation}): added [${e.added.join(', ')}], removed [${e.removed.join(', ')}], changed [${e.changed.join(', ')}]${e.applying.length > 0 ? `; waiting for the old process of [${e.applying.join(', ')}] to stop` : ''}`;
     case 'config.reload-rejected':
@@ -46,8 +48,8 @@ export function describe(e: LogEvent): string {
       return `START ${e.entry} interrupted by a shutdown signal`;
     case 'daemon.restart-scheduled':
       return `DAEMON ${e.entry}: restarting in ${e.delayMs} ms (${e.failures} quick failure(s) in a row)`;
-    case 'daemon.given-up':
-      return `DAEMON ${e.entry}: giving up after ${e.failures} quick failures in a row; SIGHUP to retry`;
+    case 'daemon.retrying':
+      return `ERROR: too many failures for DAEMON ${e.entry} (${e.failures} quick failures in a row): retrying every ${Math.round(e.everyMs / 1000)} s from now on; a reload (SIGHUP) retries at once`;
     case 'daemon.not-ready':
       return `DAEMON ${e.entry} (wait: true) ${e.reason}; not starting anything else`;
     case 'event.behind':
@@ -57,7 +59,9 @@ export function describe(e: LogEvent): string {
     case 'service.worker-lost':
       return `SERVICE ${e.entry}: worker ${e.pid} exited${e.replacing ? ', starting a replacement' : ''}`;
     case 'service.disabled':
-      return `SERVICE ${e.entry} DISABLED until the next reload (SIGHUP): ${e.reason}`;
+      return `ERROR: too many failures for service ${e.entry}, disabling until next SIGHUP: ${e.reason}`;
+    case 'service.cooling':
+      return `ERROR: too many failures for service ${e.entry}, disabling for ${Math.round(e.waitMs / 1000)} seconds (babysit: then one more worker): ${e.reason}`;
     case 'service.watcher-lost':
       return `SERVICE ${e.entry}: the on-demand watcher stopped (${e.reason}); only prefork workers will serve`;
     case 'service.bind-failed':
@@ -108,7 +112,13 @@ export function describe(e: LogEvent): string {
     case 'syslog.lost':
       return `syslog sink stopped (${e.reason}); Cyrus log lines are lost from now on`;
     case 'leftovers.found':
-      return `${e.pids.length} process(es) left by an earlier quiesce that died: ${e.pids.map((p, i) => `${p} (${e.cmdlines[i] ?? ''})`).join(', ')}`;
+      return `${e.pids.length} process(es) left by an earlier quiesce that died: ${e.pids.map((p, i) => `${p} (${e.cmdlines[i] ?? ''})`).join(', ')}${e.stopping.length > 0 ? `; stopping the ${e.stopping.length} of this config's previous quiesce (pid ${e.previousPid ?? '?'}) before binding` : ''}`;
+    case 'leftovers.stopped':
+      return `stopped ${e.pids.length} leftover process(es) in ${e.durationMs} ms${e.killed.length > 0 ? ` (SIGKILL for ${e.killed.join(', ')})` : ''}`;
+    case 'cyrus.proc-swept':
+      return `removed ${e.pids.length} stale proc file(s) from ${e.dir} (processes that are gone)`;
+    case 'cyrus.report-failed':
+      return `master.txt: ${e.message}`;
     case 'replication.backlog':
       return `waiting for sync_client to drain the sync logs (${Math.ceil(e.remainingMs / 1000)} s left): ${e.channels.join('; ')}`;
     case 'replication.drained':

@@ -23,6 +23,7 @@ export type LogEvent =
   | { event: 'supervisor.exit'; code: number; reason: string }
   | { event: 'supervisor.error'; message: string }
   | { event: 'config.invalid'; file: string; diagnostics: readonly string[] }
+  | { event: 'config.warning'; file: string; diagnostic: string }
   | { event: 'config.reloaded'; file: string; generation: number; added: readonly string[]; removed: readonly string[]; changed: readonly string[]; ignored: readonly string[]; applying: readonly string[] }
   | { event: 'config.reload-rejected'; file: string; generation: number; diagnostics: readonly string[] }
   | { event: 'signal.received'; signal: string; action: string }
@@ -39,12 +40,13 @@ export type LogEvent =
   | { event: 'start.failed'; entry: string; outcome: string; stderrTail: readonly string[] }
   | { event: 'start.interrupted'; entry: string }
   | { event: 'daemon.restart-scheduled'; entry: string; delayMs: number; failures: number }
-  | { event: 'daemon.given-up'; entry: string; failures: number }
+  | { event: 'daemon.retrying'; entry: string; failures: number; everyMs: number }
   | { event: 'daemon.not-ready'; entry: string; reason: string }
   | { event: 'event.skipped'; entry: string; runningPid: number }
   | { event: 'event.behind'; entry: string; skipped: number; lateMs: number }
   | { event: 'service.worker-lost'; entry: string; pid: number; replacing: boolean }
   | { event: 'service.disabled'; entry: string; reason: string }
+  | { event: 'service.cooling'; entry: string; reason: string; waitMs: number }
   | { event: 'service.watcher-lost'; entry: string; reason: string }
   | { event: 'service.bind-failed'; entry: string; message: string }
   | { event: 'service.listening'; entry: string; address: string; backlog: number }
@@ -69,7 +71,10 @@ export type LogEvent =
   | { event: 'syslog.failed'; path: string; message: string }
   | { event: 'syslog.line'; program: string; pid: number | null; severity: string; message: string }
   | { event: 'syslog.lost'; reason: string }
-  | { event: 'leftovers.found'; pids: readonly number[]; cmdlines: readonly string[] }
+  | { event: 'leftovers.found'; pids: readonly number[]; cmdlines: readonly string[]; previousPid: number | null; stopping: readonly number[] }
+  | { event: 'leftovers.stopped'; pids: readonly number[]; killed: readonly number[]; durationMs: number }
+  | { event: 'cyrus.proc-swept'; dir: string; pids: readonly number[] }
+  | { event: 'cyrus.report-failed'; message: string }
   | { event: 'replication.backlog'; channels: readonly string[]; remainingMs: number }
   | { event: 'replication.drained'; durationMs: number }
   | { event: 'replication.not-drained'; reason: string; backlog: readonly string[] }
@@ -88,6 +93,7 @@ const LEVEL: Record<LogEventName, Level> = {
   'supervisor.exit': 'info',
   'supervisor.error': 'fatal',
   'config.invalid': 'error',
+  'config.warning': 'warn',
   'config.reloaded': 'info',
   'config.reload-rejected': 'error',
   'signal.received': 'info',
@@ -104,12 +110,13 @@ const LEVEL: Record<LogEventName, Level> = {
   'start.failed': 'error',
   'start.interrupted': 'warn',
   'daemon.restart-scheduled': 'warn',
-  'daemon.given-up': 'error',
+  'daemon.retrying': 'error',
   'daemon.not-ready': 'error',
   'event.skipped': 'warn',
   'event.behind': 'warn',
   'service.worker-lost': 'warn',
   'service.disabled': 'error',
+  'service.cooling': 'error',
   'service.watcher-lost': 'error',
   'service.bind-failed': 'error',
   'service.listening': 'info',
@@ -135,6 +142,9 @@ const LEVEL: Record<LogEventName, Level> = {
   'syslog.line': 'info',
   'syslog.lost': 'error',
   'leftovers.found': 'warn',
+  'leftovers.stopped': 'warn',
+  'cyrus.proc-swept': 'info',
+  'cyrus.report-failed': 'error',
   'replication.backlog': 'info',
   'replication.drained': 'info',
   'replication.not-drained': 'warn',

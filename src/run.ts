@@ -5,15 +5,18 @@ import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { realClock } from './clock.js';
 import { loadConfigFile } from './config/load.js';
+import type { ConfigSource } from './config/command-line.js';
 import type { Config } from './config/types.js';
-import { findLeftovers } from './ops/leftovers.js';
+import { findLeftovers, stopLeftovers } from './ops/leftovers.js';
+import { startCyrusUpkeep } from './ops/cyrus-upkeep.js';
 import { createNotifier, notificationFor } from './ops/notify.js';
-import { findExecutable, withPdeathsig } from './ops/pdeathsig.js';
+import { launcherOf } from './ops/launcher.js';
 import { buildShutdownReport, writeReportAtomically } from './ops/report.js';
 import { ShutdownTimeline } from './ops/shutdown-timeline.js';
 import { startSyslogSink } from './ops/syslog-sink.js';
 import { startControlServer } from './control/server.js';
-import { EXIT, formatDiagnostic, type ExitCode } from './errors.js';
+import { err, EXIT, formatDiagnostic, ok, type ExitCode } from './errors.js';
+import { createReadyFile, removeReadyFile } from './ops/ready-file.js';
 import { createLog, print, type Log } from './log.js';
 import { SignalRouter } from './signals.js';
 import { actionFor, type SupervisorEvent } from './supervisor/phase.js';
@@ -27,7 +30,8 @@ const FAILPOINT_ENV = 'QUIESCE_FAILPOINT';
 
 /** What `quiesce run` was asked for on the command line. */
 export interface RunOptions {
-  readonly config: string;
+  /** The config file and the SUPERVISOR settings of the command line. */
+  readonly source: ConfigSource;
   readonly logFormat: 'json' | 'pretty' | undefined;
   readonly version: string;
   /** Every signal's handler, installed before anything else was loaded (first.ts). */
@@ -89,13 +93,30 @@ async function writeReport(result: RunResult, config: Config, timeline: Shutdown
   else log.emit({ event: 'report.failed', file: config.supervisor.reportFile, message: written.error });
 }
 
+/**
+ * Processes left by a quiesce that died (SIGKILL, OOM) are reported; those of this config's previous
+ * quiesce (the pid in its stale pidfile) are stopped before anything binds, since they may hold
+ * its sockets and still serve unsupervised.
+ */
+async function stopWhatTheDeadLeft(previousPid: number | undefined, log: Log): Promise<void> {
+  const leftovers = findLeftovers();
+  if (leftovers.length === 0) return;
+  const mine = leftovers.filter((l) => l.supervisorPid === previousPid).map((l) => l.pid);
+  log.emit({ event: 'leftovers.found', pids: leftovers.map((l) => l.pid), cmdlines: leftovers.map((l) => l.cmdline), previousPid: previousPid ?? null, stopping: mine });
+  if (mine.length === 0) return;
+  const began = realClock.now();
+  const killed = await stopLeftovers(mine, realClock);
+  log.emit({ event: 'leftovers.stopped', pids: mine, killed, durationMs: realClock.now() - began });
+}
+
 /** Supervises until a shutdown completes; resolves with the documented exit code. */
 export async function runInstance(opts: RunOptions): Promise<ExitCode> {
   const signals = opts.signals;
-  const loaded = loadConfigFile(opts.config);
+  const load = (file: string) => loadConfigFile(file, { commandLine: opts.source.commandLine });
+  const loaded = load(opts.source.file);
   if (!loaded.ok) {
     for (const d of loaded.error) print.err(formatDiagnostic(d));
-    print.err(`${opts.config}: ${loaded.error.length} problem(s); not starting`);
+    print.err(`${opts.source.file}: ${loaded.error.length} problem(s); not starting`);
     return EXIT.configInvalid;
   }
   const config = loaded.value;
@@ -113,10 +134,15 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
     return EXIT.cannotStart;
   }
   log.emit({ event: 'supervisor.starting', config: config.file, supervisorPid: process.pid, version: opts.version });
-  const leftovers = findLeftovers();
-  if (leftovers.length > 0) log.emit({ event: 'leftovers.found', pids: leftovers.map((l) => l.pid), cmdlines: leftovers.map((l) => l.cmdline) });
-
-  const setpriv = config.supervisor.pdeathsig ? findExecutable('setpriv', process.env.PATH) : undefined;
+  for (const w of config.warnings) log.emit({ event: 'config.warning', file: config.file, diagnostic: formatDiagnostic(w) });
+  await stopWhatTheDeadLeft(pidfile.value.previousPid, log);
+  const launcher = launcherOf(config);
+  if (!launcher.ok) {
+    log.emit({ event: 'supervisor.exit', code: EXIT.cannotStart, reason: launcher.error });
+    pidfile.value.release();
+    return EXIT.cannotStart;
+  }
+  const readyFile = config.supervisor.readyFile;
   const timeline = new ShutdownTimeline(realClock);
   let request: { mode: 'graceful' | 'fast'; trigger: string } | undefined;
   const supervisor = new Supervisor(config, {
@@ -125,9 +151,12 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
     loadConfig: (file) => {
       // A fault injected by the tests of the fatal path (README "Exit codes", 70): a bug in a reload.
       if (process.env[FAILPOINT_ENV] === 'reload') throw new Error(`${FAILPOINT_ENV}=reload: an injected internal error`);
-      return loadConfigFile(file);
+      const next = load(file);
+      const refused = next.ok ? launcher.value.refuses(next.value) : undefined;
+      return refused === undefined ? next : err([{ file, line: 1, col: 1, path: 'SUPERVISOR.user', message: refused }]);
     },
-    wrapArgv: setpriv === undefined ? undefined : (argv) => withPdeathsig(argv, setpriv),
+    wrapArgv: (argv, spec) => launcher.value.wrap(argv, spec),
+    markReady: () => (readyFile === undefined ? ok(undefined) : createReadyFile(readyFile)),
     onPhase: (phase) => {
       if (phase.kind === 'running') log.emit({ event: 'supervisor.running', supervisorPid: process.pid, stopHint: `stop gracefully with: kill -QUIT ${process.pid} or quiesce stop -c ${config.file}` });
     },
@@ -141,12 +170,16 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
   const finished = new Promise<{ exitCode: number; verdict: string }>((r) => (finish = r));
   const unsubscribeTimeline = log.subscribe((e) => timeline.observe(e));
   const surface = await startOperatorSurface(config, supervisor, log, dispatch, finished, opts.version);
+  const upkeep = config.cyrus === undefined ? undefined : startCyrusUpkeep({
+    config: () => supervisor.config, units: () => supervisor.status(opts.version).units, owner: () => launcher.value.ownerOf(supervisor.config.supervisor.user), log, clock: realClock,
+  });
   // A bug thrown past every handler (cli.ts then exits 70): children are in their own process
   // groups, so they are stopped here, bounded; the pidfile and the control socket are released.
   const fatalCleanups = [
     reportFatalTo((message) => log.emit({ event: 'supervisor.error', message })),
     onFatal(() => stopTaggedNow(supervisor.tagPrefix, FATAL.termGraceMs, FATAL.pollMs)),
     onFatal(() => pidfile.value.release()),
+    onFatal(() => readyFile !== undefined && removeReadyFile(readyFile)),
     onFatal(() => rmSync(config.supervisor.controlSocket, { force: true })),
   ];
   signals.attach(dispatch);
@@ -155,12 +188,15 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
   const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
     const result = await supervisor.run();
+    // the shutdown has finished (Cyrus 3.12): tooling that waits for the ready file to go may go on
+    if (readyFile !== undefined) removeReadyFile(readyFile);
     unsubscribeTimeline();
     await writeReport(result, supervisor.config, timeline, log, opts.version, request);
     log.emit({ event: 'supervisor.exit', code: result.exitCode, reason: result.reason });
     finish({ exitCode: result.exitCode, verdict: result.reason });
     // Let the control server write its `done` line to `quiesce stop` clients before it closes.
     await new Promise<void>((resolve) => setImmediate(resolve));
+    upkeep?.close();
     await surface.close();
     return result.exitCode;
   } finally {

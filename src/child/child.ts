@@ -46,7 +46,7 @@ interface Deps {
   /** Passes over /proc shared by every child of the supervisor (stragglers, "gone"). */
   readonly tags: TagScanner;
   /** Wraps the argv of every child (setpriv --pdeathsig, see ops/pdeathsig.ts); identity when absent. */
-  readonly wrapArgv?: (argv: readonly string[]) => readonly string[];
+  readonly wrapArgv?: (argv: readonly string[], spec: CommandSpec) => readonly string[];
 }
 
 /** One process, from spawn to exit; the supervisor's only handle on an OS process. */
@@ -67,7 +67,7 @@ export class Child {
     this.#deps = deps;
     const startedAt = deps.clock.now();
     const stdio: StdioOptions = ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe', ...(opts.extraFds ?? [])];
-    const [file, ...args] = deps.wrapArgv ? deps.wrapArgv(spec.argv) : spec.argv;
+    const [file, ...args] = deps.wrapArgv ? deps.wrapArgv(spec.argv, spec) : spec.argv;
     // detached: the child leads its own process group, so kill(-pid) reaches its descendants,
     // and a Ctrl-C on quiesce's terminal reaches quiesce alone (which then decides).
     this.process = spawn(file ?? '/nonexistent', args, {

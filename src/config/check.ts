@@ -2,7 +2,7 @@
 import type * as z from 'zod';
 import { err, ok, type Diagnostic, type Result } from '../errors.js';
 import { quoted } from './describe.js';
-import type { KeyPath, Locator } from './locate.js';
+import type { KeyPath, Where } from './locate.js';
 import { closest } from './suggest.js';
 
 /** "unknown key `quit_timout`: did you mean `quit_timeout`? (expected one of: cmd, listen, ...)" */
@@ -26,7 +26,7 @@ export interface Checked<T> {
  * becomes a diagnostic: an unknown key points at the key (one per key), anything else at the value,
  * or at the enclosing mapping when the key is missing.
  */
-export function check<S extends z.ZodObject>(schema: S, value: unknown, at: KeyPath, where: Locator): Result<z.output<S>, Diagnostic[]> {
+export function check<S extends z.ZodObject>(schema: S, value: unknown, at: KeyPath, where: Where): Result<z.output<S>, Diagnostic[]> {
   const parsed = schema.safeParse(value);
   return parsed.success ? ok(parsed.data) : err(diagnose(schema, parsed.error, at, where).diagnostics);
 }
@@ -35,7 +35,7 @@ export function check<S extends z.ZodObject>(schema: S, value: unknown, at: KeyP
  * Like `check`, then parses again without the broken keys, so the caller can go on checking what
  * the valid keys allow (a broken listen must not hide a missing program) with defaults in their place.
  */
-export function checkLeniently<S extends z.ZodObject>(schema: S, value: unknown, at: KeyPath, where: Locator): Checked<z.output<S>> {
+export function checkLeniently<S extends z.ZodObject>(schema: S, value: unknown, at: KeyPath, where: Where): Checked<z.output<S>> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { diagnostics: [], broken: new Set(), valid: parsed.data };
   const { diagnostics, broken } = diagnose(schema, parsed.error, at, where);
@@ -45,7 +45,7 @@ export function checkLeniently<S extends z.ZodObject>(schema: S, value: unknown,
   return { diagnostics, broken, valid: retried?.success === true ? retried.data : undefined };
 }
 
-function diagnose(schema: z.ZodObject, error: z.ZodError, at: KeyPath, where: Locator): { diagnostics: Diagnostic[]; broken: Set<string> } {
+function diagnose(schema: z.ZodObject, error: z.ZodError, at: KeyPath, where: Where): { diagnostics: Diagnostic[]; broken: Set<string> } {
   const known = Object.keys(schema.shape);
   const diagnostics: Diagnostic[] = [];
   const broken = new Set<string>();

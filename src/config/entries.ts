@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { err, ok, unreachable, type Diagnostic, type Result } from '../errors.js';
 import { resolveArgv } from './executable.js';
 import { splitCommand } from './fields.js';
-import type { Locator } from './locate.js';
+import type { Where } from './locate.js';
 import type { RawCommand, RawEntry } from './schema.js';
 import { unixPathProblem } from './unix-path.js';
 import { DEFAULTS, type CommandSpec, type Entry, type Schedule, type Section, type SupervisorSettings } from './types.js';
@@ -13,7 +13,7 @@ export interface EntryContext {
   readonly settings: SupervisorSettings;
   /** The config file's directory: relative `cwd` and socket paths are resolved against it. */
   readonly baseDir: string;
-  readonly where: Locator;
+  readonly where: Where;
   /** Report a program that cannot be found (false: `quiesce check` on a machine without Cyrus). */
   readonly checkExecutables: boolean;
   readonly pathEnv: string | undefined;
@@ -110,6 +110,9 @@ function commandSpec(section: Section, name: string, raw: RawCommand, ctx: Entry
     stopSignal: raw.stop_signal ?? DEFAULTS.stopSignal,
     quitTimeoutMs: raw.quit_timeout ?? ctx.settings.quitTimeoutMs,
     termTimeoutMs: raw.term_timeout ?? ctx.settings.termTimeoutMs,
+    // START runs as quiesce runs (root, as under master); the rest as SUPERVISOR.user (the Cyrus user)
+    user: raw.user ?? (section === 'START' ? undefined : ctx.settings.user),
+    group: raw.user === undefined && section !== 'START' ? ctx.settings.group : undefined,
     line: ctx.where.lineOfKey([section, name]),
   });
 }

@@ -12,8 +12,20 @@ export type KeyPath = readonly (string | number)[];
 /** A key path as a diagnostic prints it: `SERVICES.imap.prefork`, each segment made safe to print. */
 export const safePath = (path: KeyPath): string => path.map((p) => safeText(String(p), LIMITS.excerptChars)).join('.');
 
-/** Makes diagnostics for one parsed document. */
-export class Locator {
+/** Where each key path of a config file is: YAML (Locator), or a cyrus.conf read directly. */
+export interface Where {
+  /** A problem with the value at `path`, or with its closest existing parent (a missing key). */
+  atValue(path: KeyPath, message: string): Diagnostic;
+  /** A problem with the key that ends `path` (unknown key, name used twice). */
+  atKey(path: KeyPath, message: string): Diagnostic;
+  /** The keys of the mapping at `path`, in file order. */
+  keysAt(path: KeyPath): string[];
+  /** 1-based line of the key that ends `path`. */
+  lineOfKey(path: KeyPath): number;
+}
+
+/** Makes diagnostics for one parsed YAML document. */
+export class Locator implements Where {
   readonly #doc: Document;
   readonly #lines: LineCounter;
   readonly #file: string;

@@ -34,6 +34,7 @@ const commandShape = {
   env: z.record(from(envName), from(string), mapping).optional(),
   cwd: from(nonEmptyString).optional(),
   stop_signal: from(parseSignal).optional(),
+  user: from(nonEmptyString).optional(),
   quit_timeout: duration,
   term_timeout: duration,
 };
@@ -41,6 +42,9 @@ const commandShape = {
 export const supervisorSchema = z.strictObject(
   {
     pidfile: from(nonEmptyString).optional(),
+    ready_file: from(nonEmptyString).optional(),
+    user: from(nonEmptyString).optional(),
+    group: from(nonEmptyString).optional(),
     log_file: from(nonEmptyString).optional(),
     quit_timeout: duration,
     term_timeout: duration,

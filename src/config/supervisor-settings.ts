@@ -2,8 +2,9 @@
 import { basename, extname, resolve } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import { checkLeniently } from './check.js';
-import type { Locator } from './locate.js';
+import type { Where } from './locate.js';
 import { supervisorSchema, type RawSupervisor } from './schema.js';
+import type { CyrusSettings } from './cyrus-settings.js';
 import { DEFAULTS, type SupervisorSettings } from './types.js';
 
 /** SUPERVISOR as read: its valid keys, the problems of the others, and whether bin_dir is usable. */
@@ -14,7 +15,7 @@ export interface ReadSupervisor {
 }
 
 /** Checks SUPERVISOR; a broken key takes its default so the entries can still be checked. */
-export function readSupervisor(value: unknown, where: Locator): ReadSupervisor {
+export function readSupervisor(value: unknown, where: Where): ReadSupervisor {
   const checked = checkLeniently(supervisorSchema, value ?? {}, ['SUPERVISOR'], where);
   return { raw: checked.valid ?? {}, diagnostics: checked.diagnostics, binDirOk: checked.valid !== undefined && !checked.broken.has('bin_dir') };
 }
@@ -23,13 +24,18 @@ export function readSupervisor(value: unknown, where: Locator): ReadSupervisor {
  * Fills defaults and resolves relative paths against `baseDir`, the config file's directory.
  * The default pidfile is named after the config file, so two instances never share one.
  */
-export function supervisorSettings(raw: RawSupervisor, configFile: string, baseDir: string): SupervisorSettings {
+export function supervisorSettings(raw: RawSupervisor, configFile: string, baseDir: string, cyrus?: CyrusSettings): SupervisorSettings {
   const path = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(baseDir, p));
-  const defaultPidfile = `${DEFAULTS.pidDir}/${basename(configFile, extname(configFile))}.pid`;
+  // The pidfile: SUPERVISOR.pidfile (or -p), else master's own (imapd.conf master_pid_file,
+  // {configdirectory}/master.pid), else one named after the config file.
+  const defaultPidfile = cyrus?.pidFile ?? `${DEFAULTS.pidDir}/${basename(configFile, extname(configFile))}.pid`;
   const pidfile = path(raw.pidfile) ?? defaultPidfile;
   const stem = pidfile.endsWith('.pid') ? pidfile.slice(0, -4) : pidfile;
   return {
     pidfile,
+    readyFile: path(raw.ready_file) ?? cyrus?.readyFile,
+    user: raw.user ?? cyrus?.user,
+    group: raw.group ?? (raw.user === undefined ? cyrus?.group : undefined),
     logFile: path(raw.log_file),
     quitTimeoutMs: raw.quit_timeout ?? DEFAULTS.quitTimeoutMs,
     termTimeoutMs: raw.term_timeout ?? DEFAULTS.termTimeoutMs,

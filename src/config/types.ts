@@ -1,4 +1,6 @@
 // The validated, frozen config that runtime code sees, and the one table of defaults.
+import type { Diagnostic } from '../errors.js';
+import type { CyrusSettings } from './cyrus-settings.js';
 
 /** Every default quiesce uses, with its unit in the name. README "Config reference" lists them. */
 export const DEFAULTS = {
@@ -81,6 +83,9 @@ export interface CommandSpec {
   readonly stopSignal: NodeJS.Signals;
   readonly quitTimeoutMs: number;
   readonly termTimeoutMs: number;
+  /** The user it runs as (with `group`); undefined: as quiesce itself. */
+  readonly user: string | undefined;
+  readonly group: string | undefined;
   /** 1-based line of the entry in the file, for messages. */
   readonly line: number;
 }
@@ -154,6 +159,12 @@ export type Entry = StartEntry | ServiceEntry | EventEntry | DaemonEntry | Shutd
 /** SUPERVISOR settings, all defaulted. */
 export interface SupervisorSettings {
   readonly pidfile: string;
+  /** Created once the instance is ready, removed once its shutdown has finished (master's ready file); none when undefined. */
+  readonly readyFile: string | undefined;
+  /** Who SERVICES, EVENTS, DAEMON and SHUTDOWN children run as; undefined: as quiesce itself. */
+  readonly user: string | undefined;
+  /** Their group; undefined: the user's own group. */
+  readonly group: string | undefined;
   readonly logFile: string | undefined;
   readonly quitTimeoutMs: number;
   readonly termTimeoutMs: number;
@@ -192,6 +203,10 @@ export interface Config {
   /** Absolute path of the file it was read from. */
   readonly file: string;
   readonly supervisor: SupervisorSettings;
+  /** The Cyrus instance's imapd.conf settings (SUPERVISOR.cyrus_config), read with the config; undefined without one. */
+  readonly cyrus: CyrusSettings | undefined;
+  /** What a cyrus.conf read directly has that Cyrus ignores and quiesce drops (logged at start; `check` prints them). */
+  readonly warnings: readonly Diagnostic[];
   readonly start: readonly StartEntry[];
   readonly services: readonly ServiceEntry[];
   readonly events: readonly EventEntry[];

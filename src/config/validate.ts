@@ -7,23 +7,27 @@ import { expected, quoted } from './describe.js';
 import { buildEntry, commandProblems, type EntryContext } from './entries.js';
 import { deepFreeze } from './freeze.js';
 import { LIMITS } from './limits.js';
-import type { Locator } from './locate.js';
+import type { Where } from './locate.js';
 import { entrySchemas, SECTIONS, TOP_LEVEL_KEYS } from './schema.js';
 import { readSupervisor, supervisorSettings } from './supervisor-settings.js';
 import type { Config, Entry, Section, SupervisorSettings } from './types.js';
 import { unixPathProblem } from './unix-path.js';
+import { readCyrusSettings, type CyrusSettings } from './cyrus-settings.js';
 import { entryName } from './values.js';
 
 /** What validation needs besides the document. */
 export interface ValidateOptions {
+  /** Check what depends on this machine: programs exist, the imapd.conf of cyrus_config can be read. */
   readonly checkExecutables: boolean;
   readonly pathEnv: string | undefined;
+  /** What the file has that is dropped with a warning (a cyrus.conf read directly). */
+  readonly warnings?: readonly Diagnostic[];
 }
 
 const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Validates `data` (the document's toJS()) read from `file`. */
-export function validateConfig(data: unknown, file: string, where: Locator, opts: ValidateOptions): Result<Config, readonly Diagnostic[]> {
+export function validateConfig(data: unknown, file: string, where: Where, opts: ValidateOptions): Result<Config, readonly Diagnostic[]> {
   const top = data ?? {};
   if (!isMapping(top)) return err([where.atValue([], expected(`a mapping of sections (${TOP_LEVEL_KEYS.join(', ')})`, top))]);
   const diagnostics: Diagnostic[] = [];
@@ -34,7 +38,8 @@ export function validateConfig(data: unknown, file: string, where: Locator, opts
   const baseDir = dirname(absolute);
   const supervisor = readSupervisor(top['SUPERVISOR'], where);
   diagnostics.push(...supervisor.diagnostics);
-  const settings = supervisorSettings(supervisor.raw, absolute, baseDir);
+  const cyrus = cyrusOf(supervisor.raw.cyrus_config === undefined ? undefined : resolve(baseDir, supervisor.raw.cyrus_config), opts.checkExecutables, where, diagnostics);
+  const settings = supervisorSettings(supervisor.raw, absolute, baseDir, cyrus);
   diagnostics.push(...socketPathProblems(settings, where));
   // With a broken bin_dir every relative program would be "not found": noise, so not checked.
   const checkExecutables = opts.checkExecutables && supervisor.binDirOk;
@@ -46,6 +51,8 @@ export function validateConfig(data: unknown, file: string, where: Locator, opts
     deepFreeze({
       file: absolute,
       supervisor: settings,
+      cyrus,
+      warnings: opts.warnings ?? [],
       start: entries.filter(inSection('START')),
       services: entries.filter(inSection('SERVICES')),
       events: entries.filter(inSection('EVENTS')),
@@ -55,13 +62,26 @@ export function validateConfig(data: unknown, file: string, where: Locator, opts
   );
 }
 
+/**
+ * The Cyrus settings of the imapd.conf named by cyrus_config. One that cannot be read is a
+ * problem of this machine: reported by `check` and `run` (master would not start either), not by
+ * `plan` and the other commands that do not look at the machine, which then use quiesce's defaults.
+ */
+function cyrusOf(file: string | undefined, strict: boolean, where: Where, diagnostics: Diagnostic[]): CyrusSettings | undefined {
+  if (file === undefined) return undefined;
+  const settings = readCyrusSettings(file);
+  if (settings.ok) return settings.value;
+  if (strict) diagnostics.push(where.atValue(['SUPERVISOR', 'cyrus_config'], `the Cyrus instance's imapd.conf: ${settings.error}`));
+  return undefined;
+}
+
 /** An empty, all-comment or cut-off file would otherwise stop every service (on a reload, too). */
 const NOTHING_TO_SUPERVISE = `nothing to supervise: no entry in ${SECTIONS.join(', ')} (an empty or cut-off file?)`;
 
 const isEntryName = entryName(LIMITS.entryNameChars);
 
 /** The control and syslog sockets must fit in a sockaddr_un (the control socket's default follows the pidfile). */
-function socketPathProblems(s: SupervisorSettings, where: Locator): Diagnostic[] {
+function socketPathProblems(s: SupervisorSettings, where: Where): Diagnostic[] {
   const out: Diagnostic[] = [];
   const written = new Set(where.keysAt(['SUPERVISOR']));
   const control = unixPathProblem(s.controlSocket);

@@ -8,12 +8,12 @@
 import { isPair, LineCounter, Lexer, parseDocument, visit, type Alias, type Node, type YAMLError } from 'yaml';
 import { err, ok, type Diagnostic, type Result } from '../errors.js';
 import { quoted } from './describe.js';
-import { Locator, safePath } from './locate.js';
+import { Locator, safePath, type Where } from './locate.js';
 
 /** A parsed YAML file: its data (toJS) and where each node is. */
 export interface YamlDoc {
   readonly data: unknown;
-  readonly where: Locator;
+  readonly where: Where;
 }
 
 /** How many times aliases may copy a node in all, before the document is treated as an alias bomb. */

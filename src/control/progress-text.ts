@@ -53,6 +53,7 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'supervisor.running':
     case 'supervisor.exit':
     case 'config.invalid':
+    case 'config.warning':
     case 'config.reloaded':
     case 'config.reload-rejected':
     case 'signal.received':
@@ -63,12 +64,13 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'start.begin':
     case 'start.failed':
     case 'daemon.restart-scheduled':
-    case 'daemon.given-up':
+    case 'daemon.retrying':
     case 'daemon.not-ready':
     case 'event.skipped':
     case 'event.behind':
     case 'service.worker-lost':
     case 'service.disabled':
+    case 'service.cooling':
     case 'service.watcher-lost':
     case 'service.bind-failed':
     case 'service.listening':
@@ -84,6 +86,9 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'syslog.line':
     case 'syslog.lost':
     case 'leftovers.found':
+    case 'leftovers.stopped':
+    case 'cyrus.proc-swept':
+    case 'cyrus.report-failed':
     case 'replication.drained':
     case 'replication.verified':
     case 'replication.config-error':

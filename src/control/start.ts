@@ -38,8 +38,8 @@ function tail(file: string, lines: number): string {
   }
 }
 
-/** Starts `config` in the background (`cli` is this program) and waits until its phase is running. */
-export async function startCommand(config: Config, cli: readonly string[], io: CommandOutput, clock: Clock, waitMs: number = START_DEFAULTS.waitMs): Promise<number> {
+/** Starts `config` in the background (`cli` is this program, `configArgs` the options that named the config) and waits until its phase is running. */
+export async function startCommand(config: Config, cli: readonly string[], configArgs: readonly string[], io: CommandOutput, clock: Clock, waitMs: number = START_DEFAULTS.waitMs): Promise<number> {
   const socket = config.supervisor.controlSocket;
   const already = await statusOf(socket);
   if (already !== undefined) {
@@ -49,7 +49,7 @@ export async function startCommand(config: Config, cli: readonly string[], io: C
   const log = backgroundLogOf(config);
   const fd = openSync(log, 'a');
   const [file = process.execPath, ...args] = cli;
-  const child = spawn(file, [...args, 'run', '-c', config.file, '--log-format', 'json'], { detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(file, [...args, 'run', ...configArgs, '--log-format', 'json'], { detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   let exited: number | undefined;
   child.once('exit', (code, signal) => (exited = code ?? (signal === null ? EXIT.internal : 128)));

@@ -2,7 +2,7 @@
 import type { Diagnostic } from '../errors.js';
 import { convertEntry, type ConvertedEntry } from './entry.js';
 import { assignNames, type NameRequest } from './names.js';
-import { parseCyrusConf, type CyrusConf, type CyrusEntry } from './parse.js';
+import { parseCyrusConf, type ConvertProblem, type CyrusConf, type CyrusEntry } from './parse.js';
 import { renderYaml, type PlannedEntry } from './to-yaml.js';
 
 /**
@@ -13,12 +13,14 @@ import { renderYaml, type PlannedEntry } from './to-yaml.js';
  */
 export interface ConvertResult {
   readonly yaml: string;
-  readonly problems: readonly Diagnostic[];
+  readonly problems: readonly ConvertProblem[];
   readonly notes: readonly Diagnostic[];
+  /** Where each converted key path (`SERVICES.imap`, `SERVICES.imap.listen`) was written in the cyrus.conf. */
+  readonly positions: ReadonlyMap<string, { readonly line: number; readonly col: number }>;
 }
 
 interface Told {
-  readonly problems: Diagnostic[];
+  readonly problems: ConvertProblem[];
   readonly notes: Diagnostic[];
 }
 
@@ -33,7 +35,7 @@ function planEntries(conf: CyrusConf, file: string, told: Told): Map<CyrusEntry,
       const result = convertEntry(section.name, entry);
       const path = `${section.name}.${entry.name}`;
       for (const p of result.problems) {
-        const d = { file, line: entry.line, col: p.col, path: p.key === undefined ? path : `${path}.${p.key}`, message: p.message };
+        const d = { file, line: entry.line, col: p.col, path: p.key === undefined ? path : `${path}.${p.key}`, message: p.message, ...(p.kind === 'refused' ? { refused: true } : {}) };
         (p.kind === 'note' ? told.notes : told.problems).push(d);
       }
       converted.set(entry, result);
@@ -44,7 +46,8 @@ function planEntries(conf: CyrusConf, file: string, told: Told): Map<CyrusEntry,
   const sectionOf = new Map(requests.map((r) => [r.entry, r.section]));
   for (const [entry, decision] of assignNames(requests)) {
     if (decision.note !== undefined) {
-      const d = { file, line: entry.line, col: entry.col, path: `${sectionOf.get(entry) ?? ''}.${entry.name}`, message: decision.note };
+      // a second SERVICES or DAEMON entry of one name: master refuses the file
+      const d = { file, line: entry.line, col: entry.col, path: `${sectionOf.get(entry) ?? ''}.${entry.name}`, message: decision.note, ...(decision.kind === 'dropped' ? { refused: true } : {}) };
       // a renamed entry is carried over; a refused duplicate is not
       (decision.kind === 'named' ? told.notes : told.problems).push(d);
     }
@@ -66,5 +69,22 @@ export function convertCyrusConf(text: string, file: string): ConvertResult {
   const byLine = new Map<number, string[]>();
   for (const d of [...problems, ...notes].sort(byPosition)) byLine.set(d.line, [...(byLine.get(d.line) ?? []), d.message]);
   const yaml = renderYaml({ file, conf: parsed.conf, entries, notes: byLine, problemCount: problems.length, noteCount: notes.length });
-  return { yaml, problems, notes };
+  return { yaml, problems, notes, positions: positionsOf(parsed.conf, entries) };
+}
+
+/** Every converted entry and key, by its quiesce key path, at its cyrus.conf line and column. */
+function positionsOf(conf: CyrusConf, entries: ReadonlyMap<CyrusEntry, PlannedEntry>): Map<string, { line: number; col: number }> {
+  const at = new Map<string, { line: number; col: number }>();
+  for (const section of conf.items) {
+    if (section.kind !== 'section') continue;
+    at.set(section.name, { line: section.line, col: 1 });
+    for (const entry of section.items) {
+      const planned = entry.kind === 'entry' ? entries.get(entry) : undefined;
+      if (entry.kind !== 'entry' || planned?.fields === undefined) continue;
+      const path = `${section.name}.${planned.name}`;
+      at.set(path, { line: entry.line, col: entry.col });
+      for (const arg of entry.args) if (!at.has(`${path}.${arg.key}`)) at.set(`${path}.${arg.key}`, { line: entry.line, col: arg.col });
+    }
+  }
+  return at;
 }

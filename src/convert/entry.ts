@@ -18,7 +18,8 @@ export interface EntryProblem {
   readonly col: number;
   readonly key: string | undefined;
   readonly message: string;
-  readonly kind: 'problem' | 'note';
+  /** `refused`: Cyrus master refuses the file (or the entry makes it exit) for it. */
+  readonly kind: 'problem' | 'note' | 'refused';
 }
 
 /** A converted entry: `fields` is undefined when the entry cannot be carried over at all. */
@@ -71,7 +72,7 @@ export function convertEntry(section: CyrusSectionName, entry: CyrusEntry): Conv
         break;
       case 'proto':
         if (!QUIESCE_PROTOS.has(arg.value)) {
-          problem(arg, `quiesce listens with tcp, tcp4, tcp6 or udp only: \`proto=${arg.value}\` is kept, and quiesce refuses it until it is changed`);
+          return { fields: undefined, problems: [...problems, { col: arg.col, key: arg.key, kind: 'problem', message: `unknown \`proto=${arg.value}\` (tcp, tcp4, tcp6, udp, udp4, udp6): Cyrus disables this service, dropped` }] };
         }
         if (arg.value !== 'tcp') fields.set(key, arg.value);
         break;
@@ -102,7 +103,7 @@ export function convertEntry(section: CyrusSectionName, entry: CyrusEntry): Conv
     }
   }
 
-  const entryProblem = (message: string): ConvertedEntry => ({ fields: undefined, problems: [...problems, { col: entry.col, key: undefined, message, kind: 'problem' }] });
+  const entryProblem = (message: string): ConvertedEntry => ({ fields: undefined, problems: [...problems, { col: entry.col, key: undefined, message, kind: 'refused' }] });
   if (!fields.has('cmd')) return entryProblem('no `cmd`, so Cyrus master refuses this entry, dropped');
   if (section === 'SERVICES' && !fields.has('listen')) return entryProblem('no `listen`, so Cyrus master refuses this service, dropped');
   if (section === 'START' && isRollingSyncClient(fields.get('cmd'))) {

@@ -46,10 +46,14 @@ export const KEY_RULES: Readonly<Record<CyrusSectionName, Readonly<Record<string
     maxforkrate: { kind: 'unsupported', why: 'quiesce restarts a daemon with a backoff instead, see SUPERVISOR.restart_delay' },
     maxfds: { kind: 'unsupported', why: 'quiesce sets maxfds on SERVICES only' },
   },
+  SHUTDOWN: {
+    cmd: { kind: 'string' },
+    timeout: { kind: 'string' },
+  },
 };
 
 /** Every key master reads in some section. */
 export const CYRUS_KEYS: ReadonlySet<string> = new Set(Object.values(KEY_RULES).flatMap((rules) => Object.keys(rules)));
 
-/** The protocols quiesce can listen with; Cyrus also has `udp4` and `udp6`. */
-export const QUIESCE_PROTOS: ReadonlySet<string> = new Set(['tcp', 'tcp4', 'tcp6', 'udp']);
+/** The protocols Cyrus master (and quiesce) listens with; any other disables the service in Cyrus. */
+export const QUIESCE_PROTOS: ReadonlySet<string> = new Set(['tcp', 'tcp4', 'tcp6', 'udp', 'udp4', 'udp6']);

@@ -20,9 +20,9 @@ export type NameDecision =
  * also selects service-specific imapd.conf options (`imaps_...`), so it never changes; an EVENTS
  * name shows in every periodic log line; a START name is seen once.
  */
-const KEEPS_NAME_FIRST: readonly CyrusSectionName[] = ['SERVICES', 'DAEMON', 'EVENTS', 'START'];
+const KEEPS_NAME_FIRST: readonly CyrusSectionName[] = ['SERVICES', 'DAEMON', 'EVENTS', 'START', 'SHUTDOWN'];
 
-const SUFFIX: Readonly<Record<CyrusSectionName, string>> = { START: 'start', SERVICES: 'service', EVENTS: 'event', DAEMON: 'daemon' };
+const SUFFIX: Readonly<Record<CyrusSectionName, string>> = { START: 'start', SERVICES: 'service', EVENTS: 'event', DAEMON: 'daemon', SHUTDOWN: 'shutdown' };
 
 /** Names every entry; requests come in file order, and each section keeps its file order. */
 export function assignNames(requests: readonly NameRequest[]): Map<CyrusEntry, NameDecision> {

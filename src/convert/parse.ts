@@ -6,10 +6,17 @@
 // brace count never returns to zero. Unknown sections and text outside sections are skipped
 // silently by master; here they are reported, because they were meant for something.
 import type { Diagnostic } from '../errors.js';
+
+/** A problem of a conversion; `refused`: Cyrus master refuses the whole file for it (so does quiesce, reading it directly). */
+export type ConvertProblem = Diagnostic & { readonly refused?: boolean };
 import { isSpace, skipAlnum, skipSpace, splitComment, tokenizeEntry, type CyrusArg } from './line.js';
 
-/** The sections master reads, in its own order. */
-export const CYRUS_SECTIONS = ['START', 'SERVICES', 'EVENTS', 'DAEMON'] as const;
+/**
+ * The sections read, in master's order, then SHUTDOWN: quiesce's own (proposed on the Cyrus list as
+ * `SHUTDOWN { syncflush cmd="..." }`), which master skips like any unknown section, so one
+ * cyrus.conf serves both.
+ */
+export const CYRUS_SECTIONS = ['START', 'SERVICES', 'EVENTS', 'DAEMON', 'SHUTDOWN'] as const;
 /** One of the sections master reads. */
 export type CyrusSectionName = (typeof CYRUS_SECTIONS)[number];
 
@@ -85,10 +92,10 @@ function isSectionName(name: string): name is CyrusSectionName {
 }
 
 /** Parses cyrus.conf text; every refused or skipped line is a problem, never an exception. */
-export function parseCyrusConf(text: string, file: string): { conf: CyrusConf; problems: Diagnostic[] } {
-  const problems: Diagnostic[] = [];
-  const report = (line: number, col: number, path: string, message: string): void => {
-    problems.push({ file, line, col, path, message });
+export function parseCyrusConf(text: string, file: string): { conf: CyrusConf; problems: ConvertProblem[] } {
+  const problems: ConvertProblem[] = [];
+  const report = (line: number, col: number, path: string, message: string, refused = false): void => {
+    problems.push({ file, line, col, path, message, ...(refused ? { refused } : {}) });
   };
   const top: CyrusConf['items'][number][] = [];
   const seen = new Set<CyrusSectionName>();
@@ -127,7 +134,7 @@ export function parseCyrusConf(text: string, file: string): { conf: CyrusConf; p
       if (tokens.ok) {
         open.items.push({ kind: 'entry', ...tokens.value, line, comment, source: raw });
       } else {
-        report(line, tokens.error.col, open.name, `${tokens.error.message}; Cyrus master refuses this file, line not converted`);
+        report(line, tokens.error.col, open.name, `${tokens.error.message}; Cyrus master refuses this file, line not converted`, true);
         open.items.push({ kind: 'skipped', source: raw, line });
       }
       return;
@@ -150,7 +157,7 @@ export function parseCyrusConf(text: string, file: string): { conf: CyrusConf; p
         ? `a second \`${word}\` section is ignored by Cyrus (it reads only the first), skipped`
         : `\`${word}\` is not followed by \`{\` on its own line, so Cyrus skips this section, skipped`
       : level > 0 && (wordEnd === code.length || isSpace(code[wordEnd]) || code[wordEnd] === '{')
-        ? `unknown section \`${code.slice(start, wordEnd)}\` is ignored by Cyrus (it reads START, SERVICES, EVENTS, DAEMON), skipped`
+        ? `unknown section \`${code.slice(start, wordEnd)}\` is ignored by Cyrus (it reads START, SERVICES, EVENTS, DAEMON; quiesce also SHUTDOWN), skipped`
         : 'text outside a section is ignored by Cyrus, dropped';
     report(line, start + 1, '', why);
     skipLevel = Math.max(level, 0);

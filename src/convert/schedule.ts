@@ -32,7 +32,7 @@ export function convertSchedule(args: ReadonlyMap<string, CyrusArg>, nameCol: nu
     if (daily !== undefined) return { schedule: { at: daily }, problems };
     const parsed = parseCron(cron.value);
     if (parsed.ok) return { schedule: { cron: parsed.value }, problems };
-    problem(cron, `${parsed.error}: Cyrus refuses to start with it, entry dropped`);
+    problem(cron, `${parsed.error}: Cyrus refuses to start with it, entry dropped`, 'refused');
     return { schedule: undefined, problems };
   }
 

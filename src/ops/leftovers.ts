@@ -6,9 +6,14 @@
 // exists and started no later than the tag's start time (the tag is taken after the process started).
 import { readdirSync, readFileSync } from 'node:fs';
 import { TAG_VARIABLE } from '../child/tag-scan.js';
+import type { Clock } from '../clock.js';
 
-/** Tolerances of the start-time comparison. */
+/** Tolerances of the start-time comparison, and how a leftover is stopped. */
 export const LEFTOVER_DEFAULTS = {
+  /** SIGTERM -> SIGKILL for the leftovers of this config's previous quiesce (stopped before binding). */
+  stopGraceMs: 5_000,
+  /** How often they are looked for meanwhile. */
+  stopPollMs: 50,
   /** /proc/stat's btime has one-second resolution, process start times 10 ms ticks. */
   startSlackMs: 1_000,
   /** USER_HZ: the unit of /proc/<pid>/stat starttime; 100 on every Linux architecture Node supports. */
@@ -78,4 +83,30 @@ export function findLeftovers(): Leftover[] {
     found.push({ pid, tag, ...parsed, cmdline: (read(`/proc/${pid}/cmdline`) ?? '').split('\0').filter((s) => s !== '').join(' ') });
   }
   return found;
+}
+
+/**
+ * Stops leftovers before this instance binds its sockets (they may hold them): SIGTERM, the
+ * graceful stop of a Cyrus program, then SIGKILL to any still alive after `graceMs`. Resolves with
+ * the pids that needed SIGKILL.
+ */
+export async function stopLeftovers(pids: readonly number[], clock: Clock, graceMs: number = LEFTOVER_DEFAULTS.stopGraceMs): Promise<number[]> {
+  const alive = (pid: number): boolean => processStartMs(pid) !== undefined;
+  for (const pid of pids) signal(pid, 'SIGTERM');
+  const deadline = clock.now() + graceMs;
+  let left = pids.filter(alive);
+  while (left.length > 0 && clock.now() < deadline) {
+    await clock.sleep(LEFTOVER_DEFAULTS.stopPollMs);
+    left = left.filter(alive);
+  }
+  for (const pid of left) signal(pid, 'SIGKILL');
+  return left;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone already
+  }
 }

@@ -42,3 +42,26 @@ export function withPdeathsig(argv: readonly string[], setpriv: string | undefin
   if (setpriv === undefined || argv.length === 0) return argv;
   return [setpriv, '--pdeathsig', signal, '--', ...argv];
 }
+
+/** Who a child runs as: a user name and a group name (setpriv resolves both). */
+export interface Identity {
+  readonly user: string;
+  readonly group: string;
+  /** Their numbers, for the files quiesce makes on the Cyrus user's behalf (proc files, master.txt). */
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/**
+ * `argv` started through setpriv as `identity` (`--reuid --regid --init-groups`: the Cyrus user
+ * with its groups, as master's children have after become_cyrus()) and with the parent-death
+ * signal, which setpriv sets after the uid change, so the kernel does not clear it (it does when
+ * a process changes its own uid, as a Cyrus program started as root does). Unchanged when neither
+ * is asked for.
+ */
+export function withIdentity(argv: readonly string[], setpriv: string, identity: Identity | undefined, pdeathsig: NodeJS.Signals | undefined): readonly string[] {
+  if (argv.length === 0 || (identity === undefined && pdeathsig === undefined)) return argv;
+  const as = identity === undefined ? [] : ['--reuid', identity.user, '--regid', identity.group, '--init-groups'];
+  const death = pdeathsig === undefined ? [] : ['--pdeathsig', pdeathsig];
+  return [setpriv, ...as, ...death, '--', ...argv];
+}

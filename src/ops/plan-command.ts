@@ -1,7 +1,7 @@
 // `quiesce plan [--stop-budget 90s] [--unit FILE] [--fast]`: print the stop plan; exit 1 when it overruns a limit.
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
-import { loadImapdConf } from '../replication/imapd-conf.js';
+import { loadImapdConf } from '../config/imapd-conf.js';
 import { checkStopPlan, computeStopPlan, type StopLimit } from './plan.js';
 import { renderStopPlan } from './plan-text.js';
 import { stopTimeoutOfUnit } from './systemd-unit.js';

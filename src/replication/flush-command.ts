@@ -7,7 +7,7 @@ import { parseDuration } from '../config/fields.js';
 import { EXIT } from '../errors.js';
 import type { ReplicationEvent } from './events.js';
 import { flush, FLUSH_DEFAULTS, type ChannelFlush, type FlushResult } from './flush.js';
-import { loadImapdConf } from './imapd-conf.js';
+import { loadImapdConf } from '../config/imapd-conf.js';
 import { describeOutcome, type SyncClientRunner } from './sync-client-run.js';
 import { channelLabel, type ChannelBacklog } from './sync-dir.js';
 

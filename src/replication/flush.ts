@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import type { Clock } from '../clock.js';
 import { ignoreEvents, type ReplicationEvent } from './events.js';
-import type { ImapdConf } from './imapd-conf.js';
+import type { ImapdConf } from '../config/imapd-conf.js';
 import { replayArgv, replayCommand, SYNC_CLIENT_PATH } from './replay-command.js';
 import { describeOutcome, runSyncClient, type RunOutcome, type SyncClientRunner } from './sync-client-run.js';
 import { backlogOf, channelLabel, channelsOf, describeBacklog, isEmpty, sameFile, type Channel, type ChannelBacklog } from './sync-dir.js';

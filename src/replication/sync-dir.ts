@@ -7,7 +7,7 @@ import { statSync, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
-import { channelSetting, type ImapdConf } from './imapd-conf.js';
+import { channelSetting, type ImapdConf } from '../config/imapd-conf.js';
 import { countLines, countLinesSync, type LineCount } from './line-count.js';
 import { replayCommand } from './replay-command.js';
 

@@ -1,18 +1,18 @@
-// One DAEMON entry: kept running, restarted with a backoff when it dies, given up after too many quick failures.
+// One DAEMON entry: kept running, restarted with a backoff when it dies; after too many quick
+// failures in a row, retried every ready_fail_interval forever (the Cyrus 3.12 rule) with an ERROR.
 //
-//   idle ──start──▶ running ──exit──▶ backoff ──delay──▶ running
-//                     │                  └──too many quick failures──▶ given-up ──retry (reload)──▶ running
+//   idle ──start──▶ running ──exit──▶ backoff ──delay (or a reload: at once)──▶ running
 //                     └──stop (from any state)──▶ stopping ──all gone──▶ stopped
 import type { Socket } from 'node:net';
 import { basename } from 'node:path';
 import { Child } from '../child/child.js';
 import { describeExit } from '../child/exit.js';
-import { err, ok, type Result } from '../errors.js';
+import { err, ok, unreachable, type Result } from '../errors.js';
 import type { StopLevel } from '../child/stop-level.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { DaemonEntry } from '../config/types.js';
 import { decideRestart } from './restart-policy.js';
-import { lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
+import { familyOf, lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
 
 /** A DAEMON entry that runs the rolling sync_client (`sync_client -r` or `-R`). */
 export const isRollingSyncClient = (argv: readonly string[]): boolean =>
@@ -24,8 +24,7 @@ export const WAIT_READY = 'ok\r\n';
 type DaemonState =
   | { readonly kind: 'idle' }
   | { readonly kind: 'running'; readonly child: Child; readonly failures: number }
-  | { readonly kind: 'backoff'; readonly failures: number; readonly restartAt: number; readonly cancel: AbortController }
-  | { readonly kind: 'given-up'; readonly failures: number }
+  | { readonly kind: 'backoff'; readonly failures: number; readonly restartAt: number; readonly cancel: AbortController; readonly retrying: boolean }
   | { readonly kind: 'stopping'; readonly done: Promise<readonly StopOutcome[]> }
   | { readonly kind: 'stopped' };
 
@@ -57,9 +56,12 @@ export class Daemon implements Unit {
     this.#launch(0); // idle -> running
   }
 
-  /** A reload retries a daemon that was given up; any other state is left alone. */
+  /** A reload starts a daemon that is waiting after too many failures at once; any other state is left alone. */
   retry(): void {
-    if (this.#state.kind === 'given-up') this.#launch(0); // given-up -> running
+    const s = this.#state;
+    if (s.kind !== 'backoff' || !s.retrying) return;
+    s.cancel.abort();
+    this.#launch(0); // backoff -> running
   }
 
   liveChildren(): readonly Child[] {
@@ -68,10 +70,12 @@ export class Daemon implements Unit {
 
   describe(): UnitStatus {
     const s = this.#state;
-    const state = s.kind === 'backoff' ? `backoff (restart in ${Math.max(0, s.restartAt - this.#deps.clock.now())} ms)` : s.kind === 'given-up' ? `given up after ${s.failures} failures` : s.kind;
+    const state = s.kind === 'backoff' ? `${s.retrying ? `retrying every ${this.#deps.settings().readyFailIntervalMs} ms after ${s.failures} failures` : 'backoff'} (restart in ${Math.max(0, s.restartAt - this.#deps.clock.now())} ms)` : s.kind;
     return {
       name: this.name, section: this.section, state, pids: this.liveChildren().map((c) => c.pid ?? -1),
       ready: undefined, busy: undefined, restarts: Math.max(0, this.#launches - 1), lastExit: lastExitOf(this.#last), listen: undefined,
+      // as master counts a DAEMON: one worker, ready while it runs, never active
+      master: { family: familyOf(undefined), readyWorkers: s.kind === 'running' ? 1 : 0, forks: this.#launches, activeChildren: 0, maxChildren: 1, forksPerSecond: 0, maxForksPerSecond: 10, readyFails: 0 },
     };
   }
 
@@ -92,7 +96,6 @@ export class Daemon implements Unit {
         this.#state = { kind: 'stopped' }; // backoff -> stopped
         return Promise.resolve([]);
       case 'idle':
-      case 'given-up':
       case 'stopped':
         this.#state = { kind: 'stopped' };
         return Promise.resolve([]);
@@ -151,21 +154,24 @@ export class Daemon implements Unit {
     const decision = decideRestart(policy, state.failures, ranForMs);
     switch (decision.kind) {
       case 'give-up':
-        this.#state = { kind: 'given-up', failures: decision.failures }; // running -> given-up
-        this.#deps.log.emit({ event: 'daemon.given-up', entry: this.name, failures: decision.failures });
+        // Cyrus 3.12: a DAEMON that keeps failing is retried every ready_fail_interval forever
+        if (decision.failures === policy.restartGiveUpCount) this.#deps.log.emit({ event: 'daemon.retrying', entry: this.name, failures: decision.failures, everyMs: settings.readyFailIntervalMs });
+        this.#backoff(decision.failures, settings.readyFailIntervalMs, true); // running -> backoff
         return;
-      case 'restart': {
-        const cancel = new AbortController();
-        const restartAt = this.#deps.clock.now() + decision.delayMs;
-        this.#state = { kind: 'backoff', failures: decision.failures, restartAt, cancel }; // running -> backoff
-        this.#deps.log.emit({ event: 'daemon.restart-scheduled', entry: this.name, delayMs: decision.delayMs, failures: decision.failures });
-        void this.#deps.clock.sleep(decision.delayMs, cancel.signal).then(() => {
-          if (!cancel.signal.aborted && this.#state.kind === 'backoff') this.#launch(decision.failures); // backoff -> running
-        });
+      case 'restart':
+        this.#backoff(decision.failures, decision.delayMs, false); // running -> backoff
         return;
-      }
       default:
-        return ((x: never) => x)(decision);
+        return unreachable(decision);
     }
+  }
+
+  #backoff(failures: number, delayMs: number, retrying: boolean): void {
+    const cancel = new AbortController();
+    this.#state = { kind: 'backoff', failures, restartAt: this.#deps.clock.now() + delayMs, cancel, retrying };
+    this.#deps.log.emit({ event: 'daemon.restart-scheduled', entry: this.name, delayMs, failures });
+    void this.#deps.clock.sleep(delayMs, cancel.signal).then(() => {
+      if (!cancel.signal.aborted && this.#state.kind === 'backoff') this.#launch(failures); // backoff -> running
+    });
   }
 }

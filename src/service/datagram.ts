@@ -25,14 +25,16 @@ my ($arch) = $Config{archname} =~ /^([^-]+)/;
 my ($SENDMSG, $RECVMSG) = @{ $sys{$arch} // [] };`;
 
 /**
- * argv: kind (unix | inet | inet6), address (path or IP), port, v6only (0/1), control name.
+ * argv: kind (unix | inet | inet6), address (path or IP), port, v6only (0/1), control name, and
+ * the user the worker runs as ('' for the holder's own), whose processes may ask for the socket.
  * stdout: "bound ADDRESS" | "error MESSAGE", later "readable" (after "arm"), "closed" (after "close").
  */
 const HOLDER_SCRIPT = `
 use strict; use warnings; use Config; use Socket qw(:all); use IO::Select;
 $0 = "quiesce-dgram"; $| = 1;
 ${SYSCALLS}
-my ($kind, $addr, $port, $v6only, $ctlname) = @ARGV;
+my ($kind, $addr, $port, $v6only, $ctlname, $worker) = @ARGV;
+my $workerUid = ($worker // '') eq '' ? $< : scalar getpwnam($worker);
 sub fail { print "error $_[0]\\n"; exit 3; }
 fail("cannot pass sockets on $arch (x86_64, aarch64 and riscv64 are supported)") unless defined $SENDMSG;
 my $sock;
@@ -76,7 +78,7 @@ while (1) {
     } else {
       accept(my $c, $ctl) or next;
       my ($pid, $uid) = unpack('l l', getsockopt($c, SOL_SOCKET, SO_PEERCRED) // '');
-      send_fd($c, fileno($sock)) if $sock && defined $uid && ($uid == $< || $uid == 0);
+      send_fd($c, fileno($sock)) if $sock && defined $uid && ($uid == $< || $uid == 0 || (defined $workerUid && $uid == $workerUid));
       close $c;
     }
   }
@@ -164,10 +166,10 @@ function humanAddress(t: DatagramTarget): string {
 }
 
 /** Starts the holder for `t`; resolves once it is bound, or with why it could not bind. */
-export function holdDatagramSocket(t: DatagramTarget, perl = 'perl'): Promise<Result<DatagramHolder, string>> {
+export function holdDatagramSocket(t: DatagramTarget, workerUser: string | undefined, perl = 'perl'): Promise<Result<DatagramHolder, string>> {
   const control = `quiesce-dgram-${process.pid}-${randomBytes(8).toString('hex')}`;
   const args = t.kind === 'unix' ? ['unix', t.path, '0', '0'] : [t.kind, t.host, String(t.port), t.v6only ? '1' : '0'];
-  const helper: ChildProcess = spawn(perl, ['-e', HOLDER_SCRIPT, ...args, control], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const helper: ChildProcess = spawn(perl, ['-e', HOLDER_SCRIPT, ...args, control, workerUser ?? ''], { stdio: ['pipe', 'pipe', 'inherit'] });
   let onReadable: (() => void) | undefined;
   let onClosed: (() => void) | undefined;
   const send = (line: string): boolean => {

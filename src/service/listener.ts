@@ -100,9 +100,11 @@ export async function bindListener(
   listen: ListenAddress,
   proto: Proto,
   backlog: number,
+  /** The user the workers run as: the holder of a datagram socket hands it to their processes. */
+  workerUser?: string,
 ): Promise<Result<BoundListener, string>> {
   const fail = (where: string, why: string) => err(`SERVICES.${entryName}: cannot bind ${where}: ${why}`);
-  if (isDatagram(listen, proto)) return bindDatagram(listen, proto, fail);
+  if (isDatagram(listen, proto)) return bindDatagram(listen, proto, workerUser, fail);
   if (listen.kind === 'unix') {
     const made = bindUnix(listen.path);
     if (!made.ok) return fail(listen.path, made.error);
@@ -153,7 +155,7 @@ async function finish(
 const streamProto = (proto: Proto): 'tcp' | 'tcp4' | 'tcp6' => (proto.endsWith('4') ? 'tcp4' : proto.endsWith('6') ? 'tcp6' : 'tcp');
 
 /** A datagram socket, created and held by the Perl helper of datagram.ts. */
-async function bindDatagram(listen: ListenAddress, proto: Proto, fail: (where: string, why: string) => Result<never, string>): Promise<Result<BoundListener, string>> {
+async function bindDatagram(listen: ListenAddress, proto: Proto, workerUser: string | undefined, fail: (where: string, why: string) => Result<never, string>): Promise<Result<BoundListener, string>> {
   let target: DatagramTarget;
   if (listen.kind === 'unix') {
     if (Buffer.byteLength(listen.path) > LIMITS.unixPathBytes) return fail(listen.path, 'ENAMETOOLONG');
@@ -163,7 +165,7 @@ async function bindDatagram(listen: ListenAddress, proto: Proto, fail: (where: s
     if (!t.ok) return fail(humanTcp(listen.host ?? null, listen.port), t.error);
     target = t.value.family === 6 || t.value.host === null ? { kind: 'inet6', host: t.value.host ?? '::', port: listen.port, v6only: t.value.v6only } : { kind: 'inet', host: t.value.host, port: listen.port, v6only: false };
   }
-  const held = await holdDatagramSocket(target);
+  const held = await holdDatagramSocket(target, workerUser);
   if (!held.ok) return fail(target.kind === 'unix' ? target.path : `${humanTcp(listen.kind === 'tcp' ? (listen.host ?? null) : null, target.port)}/udp`, held.error);
   const h = held.value;
   return ok({

@@ -2,6 +2,7 @@
 // the repeated-failure rule, the way Cyrus master runs them.
 //
 //   idle ──start──▶ running ──N quick failures──▶ disabled ──reload──▶ running
+//                     ├──N quick failures, babysit──▶ cooling ──ready_fail_interval (or reload)──▶ running
 //                     ├──reload removed the entry──▶ retired (workers recycle, none replaced)
 //                     └──stop (from any state)──▶ stopping ──all gone──▶ stopped
 //
@@ -20,7 +21,7 @@ import type { ServiceEntry } from '../config/types.js';
 import { allowedToFork, recordFork } from './fork-rate.js';
 import type { BoundListener, ReadinessWatcher } from './listener.js';
 import { isReadyFail, recordReadyFail } from './ready-fails.js';
-import { lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
+import { familyOf, FORK_RATE_SAMPLE_MS, lastExitOf, stopPlanOf, type MasterStats, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
 import { limitsOf, workerLaunch } from './worker-launch.js';
 
 type WorkerState = 'ready' | 'busy' | 'recycling';
@@ -32,6 +33,8 @@ type PoolState =
   | { readonly kind: 'idle' }
   | { readonly kind: 'running'; readonly failChain: readonly number[] }
   | { readonly kind: 'disabled'; readonly reason: string }
+  /** babysit (Cyrus 3.12): after the failures, no worker for ready_fail_interval, then one more chance. */
+  | { readonly kind: 'cooling'; readonly until: number; readonly failChain: readonly number[]; readonly cancel: AbortController }
   | { readonly kind: 'retired' }
   | { readonly kind: 'stopping'; readonly done: Promise<readonly StopOutcome[]> }
   | { readonly kind: 'stopped' };
@@ -48,6 +51,10 @@ export class ServicePool implements Unit {
   #forks: readonly number[] = [];
   #forkRetry: AbortController | undefined;
   #spawned = 0;
+  /** Ready-fails in all (master.txt's ready_fails_total). */
+  #readyFails = 0;
+  /** Start times of the forks of the last second (master.txt's forks_per_second). */
+  #recentForks: number[] = [];
   #last: Child | undefined;
 
   constructor(entry: ServiceEntry, deps: UnitDeps, listener?: BoundListener) {
@@ -97,10 +104,21 @@ export class ServicePool implements Unit {
   describe(): UnitStatus {
     const s = this.#state;
     return {
-      name: this.name, section: this.section, state: s.kind === 'disabled' ? `disabled: ${s.reason}` : s.kind,
+      name: this.name, section: this.section, state: s.kind === 'disabled' ? `disabled: ${s.reason}` : s.kind === 'cooling' ? `cooling after too many failures (retrying in ${Math.max(0, s.until - this.#deps.clock.now())} ms)` : s.kind,
       pids: this.liveChildren().map((c) => c.pid ?? -1),
       ready: this.#listener ? this.ready : undefined, busy: this.#listener ? this.busy : undefined,
       restarts: Math.max(0, this.#spawned - limitsOf(this.entry).prefork), lastExit: lastExitOf(this.#last), listen: this.#listener?.address,
+      master: this.#masterStats(),
+    };
+  }
+
+  #masterStats(): MasterStats {
+    const { maxchild, maxforkrate } = limitsOf(this.entry);
+    const now = this.#deps.clock.now();
+    this.#recentForks = this.#recentForks.filter((t) => now - t < FORK_RATE_SAMPLE_MS);
+    return {
+      family: familyOf(this.#listener?.address), readyWorkers: this.ready, forks: this.#spawned, activeChildren: this.busy,
+      maxChildren: Number.isFinite(maxchild) ? maxchild : 2 ** 31 - 1, forksPerSecond: this.#recentForks.length, maxForksPerSecond: maxforkrate, readyFails: this.#readyFails,
     };
   }
 
@@ -115,8 +133,9 @@ export class ServicePool implements Unit {
       await this.#closeListener();
       this.#listener = listener;
     }
-    if (this.#state.kind === 'disabled' || this.#state.kind === 'running') {
-      this.#state = { kind: 'running', failChain: [] }; // disabled|running -> running
+    if (this.#state.kind === 'cooling') this.#state.cancel.abort();
+    if (this.#state.kind === 'disabled' || this.#state.kind === 'running' || this.#state.kind === 'cooling') {
+      this.#state = { kind: 'running', failChain: [] }; // disabled|cooling|running -> running
       this.#startWatcher();
     }
     this.#recycleAll();
@@ -138,6 +157,7 @@ export class ServicePool implements Unit {
   async stop(level: StopLevel): Promise<readonly StopOutcome[]> {
     const state = this.#state;
     if (state.kind === 'stopping') return state.done;
+    if (state.kind === 'cooling') state.cancel.abort();
     let resolveDone: (o: readonly StopOutcome[]) => void = () => undefined;
     const done = new Promise<readonly StopOutcome[]>((r) => (resolveDone = r));
     this.#state = { kind: 'stopping', done }; // idle|running|disabled|stopped -> stopping
@@ -227,6 +247,7 @@ export class ServicePool implements Unit {
     const child = Child.spawn(spec, opts, this.#deps);
     this.#forks = recordFork(this.#forks, this.#deps.clock.now(), limitsOf(this.entry).maxforkrate);
     this.#spawned += 1;
+    this.#recentForks = [...this.#recentForks.filter((t) => this.#deps.clock.now() - t < FORK_RATE_SAMPLE_MS), this.#deps.clock.now()].slice(-1000);
     this.#last = child;
     this.#workers.set(child, 'ready');
     const status = child.process.stdio[3] as Socket | null | undefined;
@@ -270,15 +291,32 @@ export class ServicePool implements Unit {
     const s = child.state;
     // A worker that fails before taking a connection is a ready-fail (see ready-fails.ts for what counts).
     if (s.kind === 'exited' && was === 'ready' && isReadyFail(s.exit)) {
+      this.#readyFails += 1;
       const { chain, tripped } = recordReadyFail(state.failChain, this.#deps.clock.now(), this.#deps.settings());
       if (tripped) {
-        void this.#disable(`${chain.length} workers failed before taking a connection, each within ${this.#deps.settings().readyFailIntervalMs} ms of the previous`);
+        const why = `${chain.length} workers failed before taking a connection, each within ${this.#deps.settings().readyFailIntervalMs} ms of the previous`;
+        if (this.entry.babysit) this.#cool(chain, why);
+        else void this.#disable(why);
         return;
       }
       this.#state = { kind: 'running', failChain: chain }; // running -> running
     }
     if (was !== 'recycling') this.#deps.log.emit({ event: 'service.worker-lost', entry: this.name, pid: child.pid ?? -1, replacing: true });
     this.#reconcile();
+  }
+
+  /** babysit, as Cyrus 3.12: wait ready_fail_interval, then start one worker and allow one more failure. */
+  #cool(chain: readonly number[], reason: string): void {
+    const waitMs = this.#deps.settings().readyFailIntervalMs;
+    const cancel = new AbortController();
+    this.#state = { kind: 'cooling', until: this.#deps.clock.now() + waitMs, failChain: chain, cancel }; // running -> cooling
+    this.#deps.log.emit({ event: 'service.cooling', entry: this.name, reason, waitMs });
+    void this.#deps.clock.sleep(waitMs, cancel.signal).then(() => {
+      const s = this.#state;
+      if (cancel.signal.aborted || s.kind !== 'cooling') return;
+      this.#state = { kind: 'running', failChain: s.failChain.slice(1) }; // cooling -> running: one more failure trips it again
+      this.#reconcile();
+    });
   }
 
   async #disable(reason: string): Promise<void> {

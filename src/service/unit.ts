@@ -24,7 +24,29 @@ export interface UnitStatus {
   readonly lastExit: string | undefined;
   /** Listening address, when it has one. */
   readonly listen: string | undefined;
+  /** What Cyrus master reports of a SERVICES or DAEMON entry in master.txt (ops/master-report.ts). */
+  readonly master?: MasterStats;
 }
+
+/** One entry's line in each family of Cyrus master's Prometheus report. */
+export interface MasterStats {
+  /** `ipv4`, `ipv6`, `unix`; master prints a DAEMON's missing family as `(null)`. */
+  readonly family: string;
+  readonly readyWorkers: number;
+  readonly forks: number;
+  readonly activeChildren: number;
+  readonly maxChildren: number;
+  readonly forksPerSecond: number;
+  readonly maxForksPerSecond: number;
+  readonly readyFails: number;
+}
+
+/** Length of the window a fork rate is counted over (master's forks_per_second). */
+export const FORK_RATE_SAMPLE_MS = 1_000;
+
+/** The address family master names a listening address by. */
+export const familyOf = (address: string | undefined): string =>
+  address === undefined ? '(null)' : address.startsWith('/') ? 'unix' : address.startsWith('[') ? 'ipv6' : 'ipv4';
 
 /** A config entry brought to life; the supervisor only starts, stops and inspects it. */
 export interface Unit {
@@ -51,7 +73,7 @@ export interface UnitDeps {
   /** Passes over /proc shared by every child (which processes carry which tag). */
   readonly tags: TagScanner;
   /** Wraps every child's argv (setpriv --pdeathsig); identity when absent. */
-  readonly wrapArgv?: (argv: readonly string[]) => readonly string[];
+  readonly wrapArgv?: (argv: readonly string[], spec: CommandSpec) => readonly string[];
 }
 
 /** The stop plan written in an entry. */

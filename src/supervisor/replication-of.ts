@@ -4,7 +4,7 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/types.js';
 import { ok, type Result } from '../errors.js';
-import { loadImapdConf } from '../replication/imapd-conf.js';
+import { loadImapdConf } from '../config/imapd-conf.js';
 import { backlogOfSync, channelsOf } from '../replication/sync-dir.js';
 import { isRollingSyncClient } from '../service/daemon.js';
 import type { Unit } from '../service/unit.js';
@@ -15,7 +15,8 @@ import type { Replication } from './sync-drain.js';
 export function replicationOf(config: Config, clock: Clock, daemons: () => readonly Unit[]): Result<(Replication & { readonly channels: readonly Channel[] }) | undefined, string> {
   const imapdConf = config.supervisor.cyrusConfig;
   if (imapdConf === undefined) return ok(undefined);
-  const conf = loadImapdConf(imapdConf);
+  // read with the config (start, reload); read now only when it could not be read then
+  const conf = config.cyrus !== undefined ? ok(config.cyrus.imapd) : loadImapdConf(imapdConf);
   if (!conf.ok) return conf;
   if (!conf.value.syncLog) return ok(undefined);
   const channels = channelsOf(conf.value).filter((c) => c.consumer === 'sync_client');

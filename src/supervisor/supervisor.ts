@@ -4,8 +4,8 @@ import { StopLevel } from '../child/stop-level.js';
 import { TagScanner } from '../child/tag-scan.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { Clock } from '../clock.js';
-import type { Config, DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';
-import { EXIT, formatDiagnostic, unreachable, type Diagnostic, type ExitCode, type Result } from '../errors.js';
+import type { CommandSpec, Config, DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';
+import { EXIT, formatDiagnostic, ok, unreachable, type Diagnostic, type ExitCode, type Result } from '../errors.js';
 import type { Log } from '../log.js';
 import { Daemon } from '../service/daemon.js';
 import type { ServicePool } from '../service/pool.js';
@@ -29,8 +29,10 @@ export interface SupervisorDeps {
   readonly loadConfig: (file: string) => Result<Config, readonly Diagnostic[]>;
   /** Called after each phase change (status, notify). */
   readonly onPhase?: (phase: Phase) => void;
+  /** Called once START is done, the wait daemons are up and every service listens: an error stops the start (exit 75). */
+  readonly markReady?: () => Result<void, string>;
   /** Wraps every child's argv (setpriv --pdeathsig). */
-  readonly wrapArgv?: (argv: readonly string[]) => readonly string[];
+  readonly wrapArgv?: (argv: readonly string[], spec: CommandSpec) => readonly string[];
 }
 
 /** How a run ended. */
@@ -146,7 +148,7 @@ export class Supervisor {
 
   /** START, sockets, wait-daemons, units; then, once asked, the shutdown. Resolves with the exit code. */
   async run(): Promise<RunResult> {
-    const early = (await this.#runStart()) ?? (await this.#startUnits());
+    const early = (await this.#runStart()) ?? (await this.#startUnits()) ?? (await this.#markReady());
     if (early !== undefined) return early;
     this.#enter({ kind: 'running', since: this.#deps.clock.now() }); // starting -> running
     this.#watchReplication();
@@ -213,6 +215,15 @@ export class Supervisor {
       this.startUnit(entry, entry.section === 'SERVICES' ? listeners.get(entry.name) : undefined);
     }
     return undefined;
+  }
+
+  /** The ready file (master_ready_file): a start that cannot create it fails, as Cyrus 3.12's does. */
+  async #markReady(): Promise<RunResult | undefined> {
+    const marked = this.#deps.markReady?.() ?? ok(undefined);
+    if (marked.ok) return undefined;
+    const level = new StopLevel('term', this.#deps.clock);
+    await Promise.all([...this.#units.values()].map((u) => u.stop(level)));
+    return this.#stopEarly(EXIT.cannotStart, marked.error);
   }
 
   #stopEarly(exitCode: ExitCode, reason: string): RunResult {

@@ -26,7 +26,7 @@ export function unitOf(entry: ServiceEntry | EventEntry | DaemonEntry, deps: Uni
 
 /** Binds the socket of a SERVICES entry that has `listen`. */
 export function bindFor(entry: ServiceEntry, backlog: number): Promise<Result<BoundListener, string>> | undefined {
-  return entry.listen === undefined ? undefined : bindListener(entry.name, entry.listen, entry.proto, backlog);
+  return entry.listen === undefined ? undefined : bindListener(entry.name, entry.listen, entry.proto, backlog, entry.user);
 }
 
 /** A Cyrus service (with a socket): reloads recycle its workers instead of restarting the pool. */

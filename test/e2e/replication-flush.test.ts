@@ -7,7 +7,7 @@ import { realClock } from '../../src/clock.js';
 import type { ReplicationEvent } from '../../src/replication/events.js';
 import { flush } from '../../src/replication/flush.js';
 import { runFlushCommand } from '../../src/replication/flush-command.js';
-import { loadImapdConf, type ImapdConf } from '../../src/replication/imapd-conf.js';
+import { loadImapdConf, type ImapdConf } from '../../src/config/imapd-conf.js';
 import { replayArgv } from '../../src/replication/replay-command.js';
 import { runSyncClient } from '../../src/replication/sync-client-run.js';
 import { backlogOf, channelsOf, isEmpty, type Channel } from '../../src/replication/sync-dir.js';

@@ -119,20 +119,23 @@ SERVICES:
 });
 
 describe('DAEMON restarts', () => {
-  it('restarts a daemon that dies, with a backoff, and gives up after restart_give_up quick failures', async () => {
+  it('restarts a daemon that dies, with a backoff, and after restart_give_up quick failures retries it every ready_fail_interval with an ERROR (Cyrus 3.12)', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'placeholder'), '');
     const file = writeConfig(dir, `
-SUPERVISOR: { pidfile: "{{DIR}}/q.pid", restart_delay: 10ms, restart_max_delay: 40ms, restart_give_up: 3 }
+SUPERVISOR: { pidfile: "{{DIR}}/q.pid", restart_delay: 10ms, restart_max_delay: 40ms, restart_give_up: 3, ready_fail_interval: 150ms }
 DAEMON:
   flaky: { cmd: "{{FIX}}/mark.mjs flaky 1", env: { MARKER: "{{DIR}}/marks" } }
 `);
     const q = startQuiesce(dir, file);
-    const gaveUp = await q.waitForLog(ev('daemon.given-up', { entry: 'flaky' }));
-    expect(gaveUp.failures).toBe(3);
+    const retrying = await q.waitForLog(ev('daemon.retrying', { entry: 'flaky' }));
+    expect(retrying).toMatchObject({ failures: 3, everyMs: 150 });
+    expect(retrying.msg).toMatch(/^ERROR: too many failures for DAEMON flaky/);
+    await q.waitForLog(() => q.logs.filter(ev('daemon.restart-scheduled')).length >= 4, 'two retries');
     const delays = q.logs.filter(ev('daemon.restart-scheduled')).map((l) => l.delayMs);
-    expect(delays).toEqual([20, 40]);
-    expect(readMarks(join(dir, 'marks'))).toHaveLength(3);
+    expect(delays.slice(0, 4)).toEqual([20, 40, 150, 150]);
+    expect(q.logs.filter(ev('daemon.retrying'))).toHaveLength(1);
+    expect(readMarks(join(dir, 'marks')).length).toBeGreaterThanOrEqual(4);
     q.kill('SIGQUIT');
     expect((await q.exited).code).toBe(0);
   });

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../src/config/load.js';
 import { formatDiagnostic } from '../../../src/errors.js';
 
-const ENTRY_KEYS = 'cmd, shell, env, cwd, stop_signal, quit_timeout, term_timeout';
+const ENTRY_KEYS = 'cmd, shell, env, cwd, stop_signal, user, quit_timeout, term_timeout';
 const SERVICE_KEYS = `${ENTRY_KEYS}, listen, proto, prefork, maxchild, maxforkrate, babysit, maxfds`;
 const SECTIONS = 'SUPERVISOR, START, SERVICES, EVENTS, DAEMON, SHUTDOWN';
-const SUPERVISOR_KEYS = 'pidfile, log_file, quit_timeout, term_timeout, shutdown_timeout, start_timeout, progress_interval, restart_delay, restart_max_delay, restart_reset_after, restart_give_up, bin_dir, cyrus_config, listen_backlog, ready_fail_limit, ready_fail_interval, control_socket, report_file, metrics_port, graceful_signal, syslog_socket, pdeathsig, sync_drain_timeout, sync_backlog_interval, sync_backlog_warn_bytes, sync_backlog_warn_age, sync_backlog_critical_bytes, sync_backlog_critical_age';
+const SUPERVISOR_KEYS = 'pidfile, ready_file, user, group, log_file, quit_timeout, term_timeout, shutdown_timeout, start_timeout, progress_interval, restart_delay, restart_max_delay, restart_reset_after, restart_give_up, bin_dir, cyrus_config, listen_backlog, ready_fail_limit, ready_fail_interval, control_socket, report_file, metrics_port, graceful_signal, syslog_socket, pdeathsig, sync_drain_timeout, sync_backlog_interval, sync_backlog_warn_bytes, sync_backlog_warn_age, sync_backlog_critical_bytes, sync_backlog_critical_age';
 const DURATION = 'expected a duration like 500ms, 10s, 2m, 1h';
 const LISTEN = 'expected a port, host:port, service name or socket path';
 

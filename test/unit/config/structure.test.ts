@@ -3,7 +3,7 @@ import { parseConfigText } from '../../../src/config/load.js';
 import { formatDiagnostic } from '../../../src/errors.js';
 
 const SUPERVISOR_KEYS = [
-  'pidfile, log_file, quit_timeout, term_timeout, shutdown_timeout, start_timeout, progress_interval, restart_delay,',
+  'pidfile, ready_file, user, group, log_file, quit_timeout, term_timeout, shutdown_timeout, start_timeout, progress_interval, restart_delay,',
   'restart_max_delay, restart_reset_after, restart_give_up, bin_dir, cyrus_config, listen_backlog, ready_fail_limit, ready_fail_interval,',
   'control_socket, report_file, metrics_port, graceful_signal, syslog_socket, pdeathsig, sync_drain_timeout,',
   'sync_backlog_interval, sync_backlog_warn_bytes, sync_backlog_warn_age, sync_backlog_critical_bytes, sync_backlog_critical_age',

@@ -28,6 +28,8 @@ describe('a valid full file', () => {
   program(join(dir, 'bin', 'ctl_cyrusdb'));
   program(join(dir, 'path-bin', 'helper'));
   copyFileSync('test/fixtures/conf/valid/full.yaml', join(dir, 'full.yaml'));
+  // the Cyrus instance of SUPERVISOR.cyrus_config: its children run as its cyrus_user
+  writeFileSync(join(dir, 'imapd.conf'), `configdirectory: ${join(dir, 'cyrus')}\ncyrus_user: mailer\ncyrus_group: mail\n`);
   const config = valid(loadConfigFile(join(dir, 'full.yaml'), { env: { PATH: `${join(dir, 'path-bin')}:/usr/bin:/bin` } }));
   const bin = join(dir, 'bin');
   const conf = join(dir, 'imapd.conf');
@@ -36,6 +38,10 @@ describe('a valid full file', () => {
     expect(config.file).toBe(join(dir, 'full.yaml'));
     expect(config.supervisor).toEqual({
       pidfile: join(dir, 'run/full.pid'),
+      // master's ready file, and the user and group of the Cyrus children, come from the imapd.conf
+      readyFile: join(dir, 'cyrus', 'master.ready'),
+      user: 'mailer',
+      group: 'mail',
       logFile: '/var/log/quiesce-full.log',
       quitTimeoutMs: 3_000,
       termTimeoutMs: 500,
@@ -131,6 +137,8 @@ describe('a valid full file', () => {
       stopSignal: 'SIGTERM',
       quitTimeoutMs: 1_000,
       termTimeoutMs: 500,
+      user: 'mailer',
+      group: 'mail',
       line: 38,
       wait: true,
       waitTimeoutMs: 20_000,

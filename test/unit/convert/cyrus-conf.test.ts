@@ -117,7 +117,6 @@ describe('convertCyrusConf', () => {
       `${f}:11:3: SERVICES.imap: a second SERVICES entry named \`imap\` is refused by Cyrus master, dropped`,
       `${f}:12:40: SERVICES.pop3.prefork: expected an integer, got \`many\`; Cyrus uses the default 0, dropped`,
       `${f}:12:66: SERVICES.pop3.babysit: cannot read \`2\` as a switch (Cyrus reads 0/1, yes/no, on/off, true/false, lower case); Cyrus uses the default false, dropped`,
-      `${f}:13:48: SERVICES.notify6.proto: quiesce listens with tcp, tcp4, tcp6 or udp only: \`proto=udp6\` is kept, and quiesce refuses it until it is changed`,
       `${f}:14:3: SERVICES.nolisten: no \`listen\`, so Cyrus master refuses this service, dropped`,
       `${f}:15:11: SERVICES: bad character \`_\` in entry name \`squatter_1\` (only letters and digits); Cyrus master refuses this file, line not converted`,
       `${f}:16:18: SERVICES: missing closing \`"\` for \`cmd\` (a \`#\` ends the line, even inside quotes); Cyrus master refuses this file, line not converted`,
@@ -131,7 +130,7 @@ describe('convertCyrusConf', () => {
       `${f}:29:50: DAEMON.idled.wait: cannot read \`maybe\` as a switch (Cyrus reads 0/1, yes/no, on/off, true/false, lower case); Cyrus uses the default false, dropped`,
       `${f}:32:1: a second \`SERVICES\` section is ignored by Cyrus (it reads only the first), skipped`,
       `${f}:36:1: text outside a section is ignored by Cyrus, dropped`,
-      `${f}:38:1: unknown section \`LOGGING\` is ignored by Cyrus (it reads START, SERVICES, EVENTS, DAEMON), skipped`,
+      `${f}:38:1: unknown section \`LOGGING\` is ignored by Cyrus (it reads START, SERVICES, EVENTS, DAEMON; quiesce also SHUTDOWN), skipped`,
     ]);
     expect(notes).toEqual([
       `${f}:4:3: START.recover: a second START entry named \`recover\` is renamed \`recover2\`, as YAML keys are unique`,
@@ -157,14 +156,14 @@ describe('convertCyrusConf', () => {
       },
       DAEMON: { idled: { cmd: 'idled' } },
     });
-    expect(yaml).toContain('# 22 problem(s) (not carried over) and 3 note(s): see the lines starting with "# quiesce convert:".');
+    expect(yaml).toContain('# 21 problem(s) (not carried over) and 3 note(s): see the lines starting with "# quiesce convert:".');
     expect(yaml).toContain(
       [
         '  # quiesce convert: bad character `_` in entry name `squatter_1` (only letters and digits); Cyrus master refuses this file, line not converted',
         '  #  squatter_1 cmd="squatter -s"',
       ].join('\n'),
     );
-    expect(yaml).toContain('# quiesce convert: unknown section `LOGGING` is ignored by Cyrus (it reads START, SERVICES, EVENTS, DAEMON), skipped\n#LOGGING {\n');
+    expect(yaml).toContain('# quiesce convert: unknown section `LOGGING` is ignored by Cyrus (it reads START, SERVICES, EVENTS, DAEMON; quiesce also SHUTDOWN), skipped\n#LOGGING {\n');
   });
 
   it('writes an empty section as `{}` with its comments, and a CRLF file like an LF one', () => {

@@ -15,7 +15,7 @@ import { parseTimespan } from '../../../src/ops/timespan.js';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 function spec<S extends Section>(section: S, name: string, quitTimeoutMs: number = DEFAULTS.quitTimeoutMs, termTimeoutMs: number = DEFAULTS.termTimeoutMs): CommandSpec & { section: S } {
-  return { name, section, cmd: name, argv: [`/usr/lib/cyrus/bin/${name}`], shell: false, env: {}, cwd: undefined, stopSignal: 'SIGQUIT', quitTimeoutMs, termTimeoutMs, line: 1 };
+  return { name, section, cmd: name, argv: [`/usr/lib/cyrus/bin/${name}`], shell: false, env: {}, cwd: undefined, stopSignal: 'SIGQUIT', quitTimeoutMs, termTimeoutMs, user: undefined, group: undefined, line: 1 };
 }
 const service = (name: string, quit?: number, term?: number): ServiceEntry => ({
   ...spec('SERVICES', name, quit, term), listenSpec: undefined, listen: undefined, proto: 'tcp', prefork: 0, maxchild: -1, maxforkrate: 0, babysit: false, maxfds: 0,
@@ -27,6 +27,8 @@ const shutdown = (name: string, timeoutMs: number): ShutdownEntry => ({ ...spec(
 const config: Config = {
   file: '/etc/quiesce/cyrus.yaml',
   supervisor: {} as Config['supervisor'], // the plan reads only the entries
+  cyrus: undefined,
+  warnings: [],
   start: [],
   services: [service('imap'), service('lmtp', 30_000, 5_000)],
   events: [event('delprune', 2_000, 1_000)],

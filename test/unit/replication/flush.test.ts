@@ -8,7 +8,7 @@ import type { Clock } from '../../../src/clock.js';
 import type { ReplicationEvent } from '../../../src/replication/events.js';
 import { flush, FLUSH_DEFAULTS } from '../../../src/replication/flush.js';
 import { runFlushCommand } from '../../../src/replication/flush-command.js';
-import { loadImapdConf, type ImapdConf } from '../../../src/replication/imapd-conf.js';
+import { loadImapdConf, type ImapdConf } from '../../../src/config/imapd-conf.js';
 import type { RunOutcome, SyncClientRunner } from '../../../src/replication/sync-client-run.js';
 
 /** A clock whose sleeps return at once, moving time forward. */

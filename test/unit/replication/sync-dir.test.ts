@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
-import { loadImapdConf, type ImapdConf } from '../../../src/replication/imapd-conf.js';
+import { loadImapdConf, type ImapdConf } from '../../../src/config/imapd-conf.js';
 import { countLines, countLinesSync, LINE_COUNT_CHUNK_BYTES } from '../../../src/replication/line-count.js';
 import { replayCommand } from '../../../src/replication/replay-command.js';
 import { backlogOf, backlogOfSync, channelsOf, describeBacklog, isEmpty, type Channel } from '../../../src/replication/sync-dir.js';

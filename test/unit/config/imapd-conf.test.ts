@@ -2,7 +2,7 @@
 // duplicates, @include, and the sync_log_channels split of imap/sync_log.c.
 import { describe, expect, it } from 'vitest';
 import { err, ok, type Result } from '../../../src/errors.js';
-import { channelSetting, loadImapdConf, parseSwitch, splitChannels, type ImapdConf } from '../../../src/replication/imapd-conf.js';
+import { channelSetting, loadImapdConf, parseSwitch, splitChannels, type ImapdConf } from '../../../src/config/imapd-conf.js';
 
 /** An in-memory file system for loadImapdConf. */
 function files(map: Record<string, string>): (path: string) => Result<string, string> {

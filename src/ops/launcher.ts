@@ -1,0 +1,40 @@
+// How every child is started: through setpriv, as its user (ops/identity.ts) and with the
+// parent-death signal (ops/pdeathsig.ts), so that no child outlives a quiesce that was SIGKILLed.
+import type { CommandSpec, Config } from '../config/types.js';
+import { err, ok, type Result } from '../errors.js';
+import { currentUser, identitiesOf } from './identity.js';
+import { findExecutable, PDEATHSIG_DEFAULTS, withIdentity, type Identity } from './pdeathsig.js';
+
+/** Wraps a child's argv; also says whether a reloaded config can be started the same way. */
+export interface Launcher {
+  wrap(argv: readonly string[], spec: CommandSpec): readonly string[];
+  /** undefined when every user `config` names can be used, else why not. */
+  refuses(config: Config): string | undefined;
+  /** The uid and gid of `user` (SUPERVISOR.user), for files made on its behalf; undefined when quiesce runs as it. */
+  ownerOf(user: string | undefined): { readonly uid: number; readonly gid: number } | undefined;
+}
+
+/** The launcher of `config`, or why its children cannot be started as the config says. */
+export function launcherOf(config: Config, path: string | undefined = process.env.PATH): Result<Launcher, string> {
+  const self = currentUser();
+  const setpriv = findExecutable(PDEATHSIG_DEFAULTS.command, path);
+  const identities = new Map<string, Identity>();
+  const refuses = (c: Config): string | undefined => {
+    const found = identitiesOf(c, self);
+    if (!found.ok) return found.error;
+    if (found.value.size > 0 && setpriv === undefined) return `setpriv (util-linux) is needed to start children as ${[...found.value.keys()].join(', ')}`;
+    for (const [user, identity] of found.value) identities.set(user, identity);
+    return undefined;
+  };
+  const refused = refuses(config);
+  if (refused !== undefined) return err(refused);
+  const death = config.supervisor.pdeathsig ? PDEATHSIG_DEFAULTS.signal : undefined;
+  return ok({
+    refuses,
+    ownerOf: (user) => (user === undefined ? undefined : identities.get(user)),
+    wrap: (argv, spec) => {
+      const identity = spec.user === undefined ? undefined : identities.get(spec.user);
+      return setpriv === undefined ? argv : withIdentity(argv, setpriv, identity, death);
+    },
+  });
+}
