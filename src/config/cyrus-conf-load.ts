@@ -73,10 +73,12 @@ class CyrusConfWhere implements Where {
  */
 export function parseCyrusConfText(text: string, file: string, supervisor: Record<string, unknown>, opts: ValidateOptions, wrapWhere: (w: Where) => Where): Result<Config, readonly Diagnostic[]> {
   const converted = convertCyrusConf(text, file);
-  const refused = converted.problems.filter((p) => p.refused === true);
-  if (refused.length > 0) return err(refused.map(({ refused: _, ...d }) => d));
+  const refused = converted.problems.filter((p) => p.refused === true).map(({ refused: _, ...d }) => d);
+  const warnings = converted.problems.filter((p) => p.refused !== true).map(({ refused: _, ...d }) => d);
   const entries = (parse(converted.yaml) ?? {}) as Record<string, unknown>;
   const data = { SUPERVISOR: supervisor, ...entries };
-  const warnings = converted.problems.map(({ refused: _, ...d }) => d);
-  return validateConfig(data, file, wrapWhere(new CyrusConfWhere(file, data, converted.positions)), { ...opts, warnings });
+  const validated = validateConfig(data, file, wrapWhere(new CyrusConfWhere(file, data, converted.positions)), { ...opts, warnings });
+  // what master refuses is reported with whatever else is wrong with the entries it did not refuse
+  if (refused.length === 0) return validated;
+  return err([...refused, ...(validated.ok ? [] : validated.error)].sort((a, b) => a.line - b.line || a.col - b.col));
 }
