@@ -75,7 +75,7 @@ export class Daemon implements Unit {
       name: this.name, section: this.section, state, pids: this.liveChildren().map((c) => c.pid ?? -1),
       ready: undefined, busy: undefined, restarts: Math.max(0, this.#launches - 1), lastExit: lastExitOf(this.#last), listen: undefined,
       // as master counts a DAEMON: one worker, ready while it runs, never active
-      master: { family: familyOf(undefined), readyWorkers: s.kind === 'running' ? 1 : 0, forks: this.#launches, activeChildren: 0, maxChildren: 1, forksPerSecond: 0, maxForksPerSecond: 10, readyFails: 0 },
+      master: { family: familyOf(undefined), readyWorkers: s.kind === 'running' ? 1 : 0, forks: this.#launches, activeChildren: s.kind === 'running' ? 1 : 0, maxChildren: 1, forksPerSecond: 0, maxForksPerSecond: 10, readyFails: 0 },
     };
   }
 

@@ -117,7 +117,7 @@ export class ServicePool implements Unit {
     const now = this.#deps.clock.now();
     this.#recentForks = this.#recentForks.filter((t) => now - t < FORK_RATE_SAMPLE_MS);
     return {
-      family: familyOf(this.#listener?.address), readyWorkers: this.ready, forks: this.#spawned, activeChildren: this.busy,
+      family: familyOf(this.#listener?.address), readyWorkers: this.ready, forks: this.#spawned, activeChildren: this.#workers.size, // master's nactive: every live worker
       maxChildren: Number.isFinite(maxchild) ? maxchild : 2 ** 31 - 1, forksPerSecond: this.#recentForks.length, maxForksPerSecond: maxforkrate, readyFails: this.#readyFails,
     };
   }

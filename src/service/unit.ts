@@ -30,10 +30,11 @@ export interface UnitStatus {
 
 /** One entry's line in each family of Cyrus master's Prometheus report. */
 export interface MasterStats {
-  /** `ipv4`, `ipv6`, `unix`; master prints a DAEMON's missing family as `(null)`. */
+  /** `ipv4`, `ipv6`, `unix`; `daemon` for a DAEMON (master's add_daemon). */
   readonly family: string;
   readonly readyWorkers: number;
   readonly forks: number;
+  /** master's nactive: every live process of the entry (the help text says "servicing clients"; the code counts all). */
   readonly activeChildren: number;
   readonly maxChildren: number;
   readonly forksPerSecond: number;
@@ -44,9 +45,9 @@ export interface MasterStats {
 /** Length of the window a fork rate is counted over (master's forks_per_second). */
 export const FORK_RATE_SAMPLE_MS = 1_000;
 
-/** The address family master names a listening address by. */
+/** The address family master names a listening address by (a DAEMON has none: `daemon`). */
 export const familyOf = (address: string | undefined): string =>
-  address === undefined ? '(null)' : address.startsWith('/') ? 'unix' : address.startsWith('[') ? 'ipv6' : 'ipv4';
+  address === undefined ? 'daemon' : address.startsWith('/') ? 'unix' : address.startsWith('[') ? 'ipv6' : 'ipv4';
 
 /** A config entry brought to life; the supervisor only starts, stops and inspects it. */
 export interface Unit {

@@ -105,6 +105,19 @@ export class ImapClient {
     }
   }
 
+  /** Resolves with what the server sent once it closes the connection (imapd ending its session); rejects after `timeoutMs`. */
+  async untilClosed(timeoutMs = 10_000): Promise<string[]> {
+    const lines: string[] = [];
+    for (;;) {
+      try {
+        lines.push(await this.#conn.readLine(timeoutMs));
+      } catch (e) {
+        if (e instanceof Error && e.message === 'connection closed') return lines;
+        throw e;
+      }
+    }
+  }
+
   /** Drops the connection without LOGOUT. */
   close(): void {
     this.#conn.close();
