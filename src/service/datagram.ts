@@ -18,6 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { err, ok, type Result } from '../errors.js';
+import { lineSplitter } from '../lines.js';
 
 /** sendmsg/recvmsg syscall numbers by Perl archname prefix (LP64 Linux only). */
 const SYSCALLS = `my %sys = (x86_64 => [46, 47], aarch64 => [211, 212], riscv64 => [211, 212]);
@@ -194,7 +195,6 @@ export function holdDatagramSocket(t: DatagramTarget, workerUser: string | undef
       }),
     close: () => void helper.stdin?.end(),
   };
-  let buffer = '';
   return new Promise((resolve) => {
     let bound = false;
     helper.once('error', (e: NodeJS.ErrnoException) => resolve(err(`cannot start the datagram socket helper (perl): ${e.code ?? e.message}`)));
@@ -202,25 +202,19 @@ export function holdDatagramSocket(t: DatagramTarget, workerUser: string | undef
       if (!bound) resolve(err(`datagram socket helper exited (${signal ?? `code ${code}`}) before binding`));
       onClosed?.();
     });
-    helper.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line === 'bound') {
-          bound = true;
-          resolve(ok(holder));
-        } else if (line.startsWith('error ')) {
-          resolve(err(line.slice('error '.length)));
-        } else if (line === 'readable') {
-          const notify = onReadable;
-          onReadable = undefined;
-          notify?.();
-        } else if (line === 'closed') {
-          onClosed?.();
-        }
+    helper.stdout?.setEncoding('utf8').on('data', lineSplitter((line) => {
+      if (line === 'bound') {
+        bound = true;
+        resolve(ok(holder));
+      } else if (line.startsWith('error ')) {
+        resolve(err(line.slice('error '.length)));
+      } else if (line === 'readable') {
+        const notify = onReadable;
+        onReadable = undefined;
+        notify?.();
+      } else if (line === 'closed') {
+        onClosed?.();
       }
-    });
+    }));
   });
 }

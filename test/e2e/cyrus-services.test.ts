@@ -1,25 +1,12 @@
 // quiesce runs a real Cyrus 3.6 instance in place of master: real imapd and lmtpd on quiesce's sockets.
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { readlinkSync } from 'node:fs';
-import net from 'node:net';
 import { cleanup, ev, isAlive, startQuiesce, tempDir, writeConfig, type Quiesce } from '../integration/harness.js';
 import { describeCyrus } from './harness/cyrus.js';
 import { ImapClient } from './harness/imap-client.js';
 import { createInstance, type CyrusInstance } from './harness/instance.js';
 import { LmtpClient, makeMessage } from './harness/lmtp-client.js';
-import { freePorts } from './harness/ports.js';
-
-/** ECONNREFUSED, or 'connected' / another code. */
-function connectOutcome(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve('connected');
-    });
-    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-  });
-}
+import { connectOutcome, freePorts } from './harness/ports.js';
 
 const started = (q: Quiesce, entry: string) => q.logs.filter(ev('child.started', { entry })).length;
 const waitStarted = (q: Quiesce, entry: string, n: number) => q.waitForLog(() => started(q, entry) >= n, `${n} ${entry} started`);

@@ -1,12 +1,10 @@
 // quiesce as a drop-in for Cyrus master, with real Cyrus programs: no child outlives a SIGKILLed
 // quiesce, the next one stops what was left and binds; the ready file's life; the proc directory
 // that `cyr_info proc` lists; and master.txt, compared with what Cyrus master writes itself.
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { findTagged } from '../../src/child/kill-tree.js';
 import { cleanup, ev, FIXTURES, isAlive, startQuiesce, tempDir, waitForFile, writeConfig } from '../integration/harness.js';
@@ -14,22 +12,10 @@ import { CYRUS_GROUP, CYRUS_USER, cyrusBin, describeCyrus } from './harness/cyru
 import { ImapClient } from './harness/imap-client.js';
 import { createInstance, type CyrusInstance } from './harness/instance.js';
 import { LmtpClient } from './harness/lmtp-client.js';
-import { freePorts } from './harness/ports.js';
+import { connectOutcome, freePorts } from './harness/ports.js';
 import { exitOf, signalGroup, waitForGone } from './harness/process.js';
 
 const run = promisify(execFile);
-
-/** ECONNREFUSED, or 'connected'. */
-function connectOutcome(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve('connected');
-    });
-    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-  });
-}
 
 /** Prometheus text -> family -> its sample lines without the timestamp, and the TYPE/HELP lines. */
 function families(text: string): Map<string, { meta: string[]; samples: Map<string, number> }> {
