@@ -1,5 +1,6 @@
-// The human sentence (`msg`) of every log event; src/log.ts owns the vocabulary and the writing.
-import type { LogEvent } from './log.js';
+// The human sentence (`msg`) of every log event; log-events.ts is the vocabulary, log.ts the writer.
+import { unreachable } from './errors.js';
+import type { LogEvent } from './log-events.js';
 
 /** The human sentence of an event (`msg`); the structured fields carry the same facts. */
 export function describe(e: LogEvent): string {
@@ -136,6 +137,6 @@ export function describe(e: LogEvent): string {
     case 'replication.backlog-level':
       return `sync log channel ${e.channel === '' ? '(default)' : e.channel}: backlog ${e.from} -> ${e.to.toUpperCase()} (${e.lines} lines, ${e.bytes} bytes${e.oldestAgeMs === null ? '' : `, oldest ${Math.round(e.oldestAgeMs / 1000)} s`})${e.reasons.length > 0 ? `: ${e.reasons.join(', ')}` : ''}`;
     default:
-      return ((x: never) => String(x))(e);
+      return unreachable(e);
   }
 }

@@ -13,6 +13,7 @@ import type { ExitInfo } from './exit.js';
 import { catchesSignal, processGroupOf, signalGroup, signalPid, signalTree } from './kill-tree.js';
 import { captureLines } from './output.js';
 import { TAG_VARIABLE, type TagScanner } from './tag-scan.js';
+import { unreachable } from '../errors.js';
 
 /** How often settle() looks at a young child's signal handlers. */
 const SETTLE_POLL_MS = 5;
@@ -161,7 +162,7 @@ export class Child {
       case 'exited':
         break; // the group or stragglers may still be there
       default:
-        return ((x: never) => x)(state);
+        return unreachable(state);
     }
     signalGroup(pid, signal);
     void this.#signalStragglers(pid, signal, step);

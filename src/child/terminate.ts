@@ -9,6 +9,7 @@
 import type { Clock } from '../clock.js';
 import type { StopStep } from './child.js';
 import type { ExitInfo } from './exit.js';
+import { unreachable } from '../errors.js';
 
 /** What a termination needs of a process (a Child, or a fake in unit tests). */
 export interface Stoppable {
@@ -130,7 +131,7 @@ export class Termination {
       case 'kill':
         return 'SIGKILL';
       default:
-        return ((x: never) => x)(step);
+        return unreachable(step);
     }
   }
 
@@ -143,7 +144,7 @@ export class Termination {
       case 'kill':
         return undefined; // SIGKILL cannot be ignored: wait for the kernel
       default:
-        return ((x: never) => x)(step);
+        return unreachable(step);
     }
   }
 

@@ -1,5 +1,5 @@
 // `quiesce status|stop|reload|escalate`: talk to a running instance; each returns the exit code.
-import { EXIT } from '../errors.js';
+import { EXIT, unreachable } from '../errors.js';
 import type { Action } from '../supervisor/phase.js';
 import { sendControlRequest, type ControlFailure } from './client.js';
 import { CONTROL_EXIT } from './exit-codes.js';
@@ -25,7 +25,7 @@ export function exitCodeOfControlFailure(f: ControlFailure): number {
     case 'io':
       return CONTROL_EXIT.lost;
     default:
-      return ((x: never) => x)(f);
+      return unreachable(f);
   }
 }
 
@@ -48,7 +48,7 @@ function describeAction(request: string, phase: string, action: Action): string 
     case 'note-stray':
       return `ignored in phase ${phase}`;
     default:
-      return ((x: never) => x)(action);
+      return unreachable(action);
   }
 }
 
@@ -102,7 +102,7 @@ export async function stopCommand(socketPath: string, opts: { readonly fast: boo
       case 'error':
         return undefined;
       default:
-        return ((x: never) => x)(r);
+        return unreachable(r);
     }
   });
   if (code === CONTROL_EXIT.lost) io.err(`control socket ${socketPath}: the connection closed before quiesce reported its exit code; check its log`);
@@ -161,7 +161,7 @@ export function reloadCommand(socketPath: string, io: CommandOutput): Promise<nu
       case 'error':
         return undefined;
       default:
-        return ((x: never) => x)(r);
+        return unreachable(r);
     }
   });
 }

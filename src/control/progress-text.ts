@@ -1,6 +1,7 @@
 // `quiesce stop` progress: the log events of a shutdown, as the lines an operator watching it needs.
 import type { LogEvent } from '../log.js';
 import { formatDuration, listSome } from './text.js';
+import { unreachable } from '../errors.js';
 
 /** Children named per `still running` line before `and N more`. */
 const MAX_CHILDREN_SHOWN = 6;
@@ -96,6 +97,6 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'replication.recovered':
       return undefined;
     default:
-      return ((x: never) => x)(e);
+      return unreachable(e);
   }
 }

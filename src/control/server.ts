@@ -13,7 +13,7 @@
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { err, ok, type Result } from '../errors.js';
+import { err, ok, unreachable, type Result } from '../errors.js';
 import type { LogEvent } from '../log.js';
 import { actionFor, type SupervisorEvent } from '../supervisor/phase.js';
 import type { StatusSnapshot } from '../supervisor/status.js';
@@ -55,7 +55,7 @@ export function eventOfRequest(r: ControlRequest): SupervisorEvent | undefined {
     case 'escalate':
       return { kind: 'escalate', trigger };
     default:
-      return ((x: never) => x)(r);
+      return unreachable(r);
   }
 }
 

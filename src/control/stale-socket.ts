@@ -1,7 +1,7 @@
 // Before binding the control socket: a socket file left by a dead instance is removed, a live one is not.
 import { connect } from 'node:net';
 import { lstatSync, unlinkSync } from 'node:fs';
-import { err, ok, type Result } from '../errors.js';
+import { err, ok, unreachable, type Result } from '../errors.js';
 
 /** What is at a socket path right now. */
 export type SocketProbe =
@@ -55,6 +55,6 @@ export async function clearStaleSocket(path: string): Promise<Result<void, strin
     case 'unreachable':
       return err(`cannot check control socket ${path}: ${probe.code}`);
     default:
-      return ((x: never) => x)(probe);
+      return unreachable(probe);
   }
 }

@@ -1,6 +1,7 @@
 // One cyrus.conf entry -> the keys and values of its quiesce entry, and what could not be carried.
 import { unreachable } from '../errors.js';
 import type { CyrusArg } from './line.js';
+import { problemsOf, type EntryProblem } from './problem.js';
 import { CYRUS_KEYS, KEY_RULES, QUIESCE_PROTOS } from './keys.js';
 import type { CyrusEntry, CyrusSectionName } from './parse.js';
 import { convertSchedule } from './schedule.js';
@@ -9,18 +10,8 @@ import { readCyrusInt, readCyrusSwitch } from './values.js';
 /** A quiesce value as it will be written. */
 export type FieldValue = string | number | boolean;
 
-/**
- * Something to tell about one key of an entry (or the entry itself when `key` is undefined).
- * A `problem` is written but not carried over, or carried over so that quiesce refuses it; a
- * `note` is carried over faithfully but deserves a look.
- */
-export interface EntryProblem {
-  readonly col: number;
-  readonly key: string | undefined;
-  readonly message: string;
-  /** `refused`: Cyrus master refuses the file (or the entry makes it exit) for it. */
-  readonly kind: 'problem' | 'note' | 'refused';
-}
+
+export type { EntryProblem } from './problem.js';
 
 /** A converted entry: `fields` is undefined when the entry cannot be carried over at all. */
 export interface ConvertedEntry {
@@ -42,9 +33,7 @@ function isRollingSyncClient(cmd: FieldValue | undefined): boolean {
 /** Converts one entry of one section; never throws, every loss is an EntryProblem. */
 export function convertEntry(section: CyrusSectionName, entry: CyrusEntry): ConvertedEntry {
   const problems: EntryProblem[] = [];
-  const problem = (arg: CyrusArg, message: string, kind: EntryProblem['kind'] = 'problem'): void => {
-    problems.push({ col: arg.col, key: arg.key, message, kind });
-  };
+  const problem = problemsOf(problems);
   const rules = KEY_RULES[section];
 
   // master reads the first occurrence of a key (`masterconf_getstring`)

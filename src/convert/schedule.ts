@@ -4,7 +4,7 @@
 // every `period` minutes, and with no period (0) it runs ONCE, at startup. Cyrus 3.13 adds `cron`,
 // which wins over both; a daily one (`M H * * *`) is written as the `at` it equals.
 import { parseCron } from '../config/cron.js';
-import type { EntryProblem } from './entry.js';
+import { problemsOf, type EntryProblem } from './problem.js';
 import type { CyrusArg } from './line.js';
 import { atFromCron, atFromInt, readCyrusInt } from './values.js';
 
@@ -17,9 +17,7 @@ export interface ConvertedSchedule {
 /** Reads the first `period`, `at` and `cron` of an EVENTS entry; `nameCol` positions entry-level problems. */
 export function convertSchedule(args: ReadonlyMap<string, CyrusArg>, nameCol: number): ConvertedSchedule {
   const problems: EntryProblem[] = [];
-  const problem = (arg: CyrusArg, message: string, kind: EntryProblem['kind'] = 'problem'): void => {
-    problems.push({ col: arg.col, key: arg.key, message, kind });
-  };
+  const problem = problemsOf(problems);
   const period = args.get('period');
   const at = args.get('at');
   const cron = args.get('cron');

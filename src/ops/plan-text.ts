@@ -1,6 +1,7 @@
 // `quiesce plan` output: the stop sequence as a numbered table, then a warning per exceeded limit.
 import { formatDuration, formatTable } from '../control/text.js';
 import type { PlanOverrun, PlanStep, StopPlan } from './plan.js';
+import { unreachable } from '../errors.js';
 
 /** What the step does, in words. */
 export function describePlanStep(s: PlanStep): { what: string; why: string } {
@@ -18,7 +19,7 @@ export function describePlanStep(s: PlanStep): { what: string; why: string } {
     case 'sweep':
       return { what: 'sweep leftovers (SIGKILL, wait)', why: 'fixed' };
     default:
-      return ((x: never) => x)(s);
+      return unreachable(s);
   }
 }
 

@@ -100,7 +100,7 @@ export class Daemon implements Unit {
         this.#state = { kind: 'stopped' };
         return Promise.resolve([]);
       default:
-        return ((x: never) => x)(state);
+        return unreachable(state);
     }
   }
 

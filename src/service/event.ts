@@ -8,6 +8,7 @@ import type { StopOutcome } from '../child/terminate.js';
 import type { EventEntry } from '../config/types.js';
 import { firstRun, missedRuns, nextRun } from './schedule.js';
 import { lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
+import { unreachable } from '../errors.js';
 
 type EventState =
   | { readonly kind: 'idle' }
@@ -74,7 +75,7 @@ export class ScheduledEvent implements Unit {
         this.#state = { kind: 'stopped' };
         return Promise.resolve([]);
       default:
-        return ((x: never) => x)(state);
+        return unreachable(state);
     }
   }
 

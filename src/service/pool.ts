@@ -23,6 +23,7 @@ import type { BoundListener, ReadinessWatcher } from './listener.js';
 import { isReadyFail, recordReadyFail } from './ready-fails.js';
 import { familyOf, FORK_RATE_SAMPLE_MS, lastExitOf, stopPlanOf, type MasterStats, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
 import { limitsOf, workerLaunch } from './worker-launch.js';
+import { unreachable } from '../errors.js';
 
 type WorkerState = 'ready' | 'busy' | 'recycling';
 
@@ -270,7 +271,7 @@ export class ServicePool implements Unit {
       case 'unknown':
         return; // multi-threaded services stay ready; unknown values are ignored (as Cyrus does)
       default:
-        return ((x: never) => x)(m);
+        return unreachable(m);
     }
     this.#reconcile();
   }

@@ -4,6 +4,7 @@ import { describeExit, isSuccess, type ExitInfo } from '../child/exit.js';
 import { Termination, type StopOutcome } from '../child/terminate.js';
 import type { StartEntry, ShutdownEntry } from '../config/types.js';
 import { stopPlanOf, type UnitDeps } from '../service/unit.js';
+import { unreachable } from '../errors.js';
 
 /** How a one-shot command ended. */
 export type OneShotOutcome =
@@ -24,7 +25,7 @@ export function describeOneShot(o: OneShotOutcome, timeoutMs: number): string {
     case 'interrupted':
       return `interrupted, ${describeExit(o.stop.exit)}`;
     default:
-      return ((x: never) => x)(o);
+      return unreachable(o);
   }
 }
 
@@ -42,11 +43,6 @@ export class OneShot {
     this.entry = entry;
     this.timeoutMs = entry.timeoutMs;
     this.#deps = deps;
-  }
-
-  /** The running process, for progress lines and reports. */
-  get child(): Child | undefined {
-    return this.#child;
   }
 
   /** Last stderr lines of the run. */

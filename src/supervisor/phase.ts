@@ -6,6 +6,7 @@
 //      └──START failed, or a shutdown signal during START──────────────────────────────────────────────▶ stopped
 
 import type { ReloadReply } from './reload-queue.js';
+import { unreachable } from '../errors.js';
 
 /** How the shutdown was asked for: graceful = stop signal first (SIGQUIT), fast = SIGTERM first. */
 export type StopMode = 'graceful' | 'fast';
@@ -69,6 +70,6 @@ export function actionFor(phase: PhaseKind, event: SupervisorEvent['kind']): Act
     case 'stopped':
       return 'ignore';
     default:
-      return ((x: never) => x)(phase);
+      return unreachable(phase);
   }
 }

@@ -25,8 +25,10 @@ export interface ReloadHost {
   /** True while `name` waits for its old process to stop before its new entry starts. */
   isAwaitingRestart(name: string): boolean;
   startUnit(entry: ServiceEntry | EventEntry | DaemonEntry, listener?: BoundListener): void;
-  retire(unit: Unit): Promise<unknown>;
-  retirePool(pool: ServicePool): void;
+  /** Stops a unit a reload removed or changed; a shutdown meanwhile waits for it. */
+  stopInBackground(unit: Unit): Promise<unknown>;
+  /** A socket service a reload removed: its workers finish their clients and are not replaced. */
+  recycleAway(pool: ServicePool): void;
   /** Starts the entry `name` has in the config of that moment (if any) once `stopped` resolves. */
   restartAfter(name: string, stopped: Promise<unknown>): void;
 }
@@ -65,7 +67,7 @@ export async function applyReload(host: ReloadHost, running: Config, next: Confi
 function applyPlain<E extends DaemonEntry | EventEntry | ServiceEntry>(host: ReloadHost, diff: SectionDiff<E>, c: ReloadChanges): void {
   for (const entry of diff.removed) {
     const unit = host.unit(entry.name);
-    if (unit !== undefined) void host.retire(unit);
+    if (unit !== undefined) void host.stopInBackground(unit);
     c.removed.push(entry.name);
   }
   for (const { before, after } of diff.changed) {
@@ -76,7 +78,7 @@ function applyPlain<E extends DaemonEntry | EventEntry | ServiceEntry>(host: Rel
       continue;
     }
     c.changed.push(after.name);
-    const stopped = host.retire(unit);
+    const stopped = host.stopInBackground(unit);
     if (after.section === 'DAEMON') host.restartAfter(after.name, stopped);
     else host.startUnit(after);
   }
@@ -106,7 +108,7 @@ async function applyServices(host: ReloadHost, diff: SectionDiff<ServiceEntry>, 
   for (const entry of diff.removed) {
     const unit = host.unit(entry.name);
     if (unit instanceof ServicePool && isSocketService(entry)) {
-      host.retirePool(unit);
+      host.recycleAway(unit);
       c.removed.push(entry.name);
     } else plain.removed.push(entry);
   }

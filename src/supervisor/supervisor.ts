@@ -267,16 +267,17 @@ export class Supervisor {
   }
 
   /** Stops a unit in the background (removed or changed by a reload); a shutdown waits for it. */
-  retire(unit: Unit, level = new StopLevel('stop', this.#deps.clock), stopping?: Promise<readonly StopOutcome[]>): Promise<readonly StopOutcome[]> {
+  stopInBackground(unit: Unit): Promise<readonly StopOutcome[]> {
     if (this.#units.get(unit.name) === unit) this.#units.delete(unit.name);
-    const record = { level, done: stopping ?? unit.stop(level) };
+    const level = new StopLevel('stop', this.#deps.clock);
+    const record = { level, done: unit.stop(level) };
     this.#retiring.add(record);
     void record.done.then(() => this.#retiring.delete(record));
     return record.done;
   }
 
   /** A socket service removed by a reload: its workers recycle; kept for the shutdown until gone. */
-  retirePool(pool: ServicePool): void {
+  recycleAway(pool: ServicePool): void {
     if (this.#units.get(pool.name) === pool) this.#units.delete(pool.name);
     this.#retiredPools.add(pool);
     void pool.retire().then(() => this.#retiredPools.delete(pool));

@@ -1,6 +1,6 @@
 // Config entries -> live units: building them, binding their sockets, and what a reload does to each.
-import type { Config, DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';
-import type { Result } from '../errors.js';
+import type { DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';
+import { unreachable, type Result } from '../errors.js';
 import { Daemon } from '../service/daemon.js';
 import { ScheduledEvent } from '../service/event.js';
 import { bindListener, type BoundListener } from '../service/listener.js';
@@ -20,7 +20,7 @@ export function unitOf(entry: ServiceEntry | EventEntry | DaemonEntry, deps: Uni
     case 'DAEMON':
       return new Daemon(entry, deps);
     default:
-      return ((x: never) => x)(entry);
+      return unreachable(entry);
   }
 }
 
@@ -40,11 +40,6 @@ export const sameSocket = (a: ServiceEntry, b: ServiceEntry): boolean =>
 export function needsRestart(before: LiveUnit['entry'], after: LiveUnit['entry']): boolean {
   const strip = (e: LiveUnit['entry']): unknown => ({ ...e, line: 0, stopSignal: '', quitTimeoutMs: 0, termTimeoutMs: 0 });
   return JSON.stringify(strip(before)) !== JSON.stringify(strip(after));
-}
-
-/** Every long-running entry of a config, in start order: daemons, services, events. */
-export function longRunningEntries(config: Config): (ServiceEntry | EventEntry | DaemonEntry)[] {
-  return [...config.daemons, ...config.services, ...config.events];
 }
 
 /** Units by section, for the shutdown order. */

@@ -9,7 +9,7 @@ import { escalateCommand, reloadCommand, statusCommand, stopCommand } from '../.
 import { CONTROL_EXIT } from '../../../src/control/exit-codes.js';
 import type { ControlReply } from '../../../src/control/protocol.js';
 import { startControlServer, type ControlServer } from '../../../src/control/server.js';
-import { defaultSocketPath } from '../../../src/control/socket-path.js';
+import { supervisorSettings } from '../../../src/config/supervisor-settings.js';
 import { fakeHost, type FakeHost } from './fake-host.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -211,10 +211,10 @@ describe('control commands without a running instance', () => {
   });
 });
 
-describe('defaultSocketPath', () => {
+describe('the default control socket, next to the pidfile', () => {
   it.each([
     ['/run/quiesce/cyrus.pid', '/run/quiesce/cyrus.sock'],
     ['/run/quiesce/cyrus', '/run/quiesce/cyrus.sock'],
     ['/var/run/a.b.pid', '/var/run/a.b.sock'],
-  ])('%s -> %s', (pidfile, sock) => expect(defaultSocketPath(pidfile)).toBe(sock));
+  ])('%s -> %s', (pidfile, sock) => expect(supervisorSettings({ pidfile }, '/etc/quiesce/q.yaml', '/etc/quiesce').controlSocket).toBe(sock));
 });
