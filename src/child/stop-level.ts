@@ -1,9 +1,7 @@
 // The shutdown's escalation level, shared by every child being stopped, so one signal moves them all.
 import type { Clock } from '../clock.js';
 import type { StopStep } from './child.js';
-import { Termination, type StopOutcome, type StopPlan, type Stoppable } from './terminate.js';
-
-const NEXT: Record<StopStep, StopStep | undefined> = { stop: 'term', term: 'kill', kill: undefined };
+import { NEXT_STEP, Termination, type StopLadder, type StopOutcome, type Stoppable } from './terminate.js';
 
 /** Starts terminations at the current level and advances them together. */
 export class StopLevel {
@@ -26,8 +24,8 @@ export class StopLevel {
   }
 
   /** Stops `child` starting at the current level. */
-  async stop(child: Stoppable, plan: StopPlan): Promise<StopOutcome> {
-    const t = new Termination(child, plan, this.#level, this.#clock);
+  async stop(child: Stoppable, ladder: StopLadder): Promise<StopOutcome> {
+    const t = new Termination(child, ladder, this.#level, this.#clock);
     this.#active.add(t);
     try {
       return await t.run();
@@ -38,7 +36,7 @@ export class StopLevel {
 
   /** Raises the level one step (stop -> term -> kill) and moves every running termination there. */
   escalate(): StopStep {
-    this.#level = NEXT[this.#level] ?? this.#level;
+    this.#level = NEXT_STEP[this.#level] ?? this.#level;
     for (const t of this.#active) t.advance(this.#level);
     return this.#level;
   }

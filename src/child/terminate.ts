@@ -1,4 +1,5 @@
-// The one place where a child is stopped: stop signal -> SIGTERM -> SIGKILL, each step bounded.
+// The stop ladder, the one place where a process is stopped: stop signal -> SIGTERM -> SIGKILL,
+// each step bounded. Children (Child), helpers and one-off runs (stopGroup) all climb it.
 //
 //   stop ──quit_timeout──▶ term ──term_timeout──▶ kill ──(until gone)──▶ done
 //     └────advance()────────▲ └────advance()────────▲
@@ -6,9 +7,11 @@
 // A graceful stop starts at `stop` (the entry's stop_signal, SIGQUIT by default); a fast stop
 // starts at `term`. `advance()` (a second shutdown signal, `quiesce escalate`) jumps to the next
 // step at once. The child is done when it, its process group and every tagged process are gone.
-import type { Clock } from '../clock.js';
+import type { ChildProcess } from 'node:child_process';
+import { realClock, type Clock } from '../clock.js';
 import type { StopStep } from './child.js';
 import type { ExitInfo } from './exit.js';
+import { signalGroup } from './kill-tree.js';
 import { unreachable } from '../errors.js';
 
 /** What a termination needs of a process (a Child, or a fake in unit tests). */
@@ -24,8 +27,8 @@ export interface Stoppable {
   settle?(signal: NodeJS.Signals, graceMs: number): Promise<void>;
 }
 
-/** How a child is stopped: its own signal and timeouts. */
-export interface StopPlan {
+/** How a process is stopped: its own first signal and the time each step gets. */
+export interface StopLadder {
   readonly stopSignal: NodeJS.Signals;
   readonly quitTimeoutMs: number;
   readonly termTimeoutMs: number;
@@ -42,8 +45,29 @@ export interface StopOutcome {
   readonly durationMs: number;
 }
 
-const NEXT: Record<StopStep, StopStep | undefined> = { stop: 'term', term: 'kill', kill: undefined };
+/** The step after each one; SIGKILL is the last. */
+export const NEXT_STEP: Readonly<Record<StopStep, StopStep | undefined>> = { stop: 'term', term: 'kill', kill: undefined };
 const RANK: Record<StopStep, number> = { stop: 0, term: 1, kill: 2 };
+
+/** The signal of a step: the ladder's own stop signal, then SIGTERM, then SIGKILL. */
+export function signalOfStep(step: StopStep, stopSignal: NodeJS.Signals): NodeJS.Signals {
+  switch (step) {
+    case 'stop':
+      return stopSignal;
+    case 'term':
+      return 'SIGTERM';
+    case 'kill':
+      return 'SIGKILL';
+    default:
+      return unreachable(step);
+  }
+}
+
+/** The signal the step after `step` sends (never the stop signal), undefined after SIGKILL. */
+export function nextSignal(step: StopStep): NodeJS.Signals | undefined {
+  const next = NEXT_STEP[step];
+  return next === undefined ? undefined : signalOfStep(next, 'SIGTERM');
+}
 
 /** A child younger than this gets its stop signal only once it handles it (or when it reaches this age). */
 export const STARTUP_GRACE_MS = 1_000;
@@ -54,7 +78,7 @@ export const STRAGGLER_POLL_MS = 50;
 /** Stops one child, escalating on timeouts or on demand. */
 export class Termination {
   readonly child: Stoppable;
-  readonly #plan: StopPlan;
+  readonly #ladder: StopLadder;
   readonly #clock: Clock;
   readonly #first: StopStep;
   #step: StopStep;
@@ -62,9 +86,9 @@ export class Termination {
   #deadline: number | undefined;
   #run: Promise<StopOutcome> | undefined;
 
-  constructor(child: Stoppable, plan: StopPlan, first: StopStep, clock: Clock) {
+  constructor(child: Stoppable, ladder: StopLadder, first: StopStep, clock: Clock) {
     this.child = child;
-    this.#plan = plan;
+    this.#ladder = ladder;
     this.#clock = clock;
     this.#first = first;
     this.#step = first;
@@ -82,7 +106,7 @@ export class Termination {
 
   /** Moves to the next step now, or to `atLeast` if that is further. */
   advance(atLeast?: StopStep): void {
-    const next = NEXT[this.#step];
+    const next = NEXT_STEP[this.#step];
     const target = atLeast !== undefined && (next === undefined || RANK[atLeast] > RANK[next]) ? atLeast : next;
     if (target === undefined || RANK[target] <= RANK[this.#step]) return;
     this.#step = target;
@@ -101,10 +125,10 @@ export class Termination {
     for (;;) {
       const step = this.#step;
       if (!sent.includes(step)) {
-        if (step === 'stop') await this.child.settle?.(this.#plan.stopSignal, STARTUP_GRACE_MS);
+        if (step === 'stop') await this.child.settle?.(this.#ladder.stopSignal, STARTUP_GRACE_MS);
         if (this.#step !== step) continue; // advanced while settling
         sent.push(step);
-        this.child.signal(this.#signalOf(step), step);
+        this.child.signal(signalOfStep(step, this.#ladder.stopSignal), step);
       }
       const timeoutMs = this.#timeoutOf(step);
       this.#deadline = timeoutMs === undefined ? undefined : this.#clock.now() + timeoutMs;
@@ -115,32 +139,19 @@ export class Termination {
         continue;
       }
       // deadline passed: stop -> term -> kill
-      this.#step = NEXT[step] ?? step;
+      this.#step = NEXT_STEP[step] ?? step;
     }
     this.#deadline = undefined;
     const exit = await this.child.exited;
     return { label: this.child.label, exit, steps: sent, escalated: sent.some((s) => s !== this.#first), durationMs: this.#clock.now() - started };
   }
 
-  #signalOf(step: StopStep): NodeJS.Signals {
-    switch (step) {
-      case 'stop':
-        return this.#plan.stopSignal;
-      case 'term':
-        return 'SIGTERM';
-      case 'kill':
-        return 'SIGKILL';
-      default:
-        return unreachable(step);
-    }
-  }
-
   #timeoutOf(step: StopStep): number | undefined {
     switch (step) {
       case 'stop':
-        return this.#plan.quitTimeoutMs;
+        return this.#ladder.quitTimeoutMs;
       case 'term':
-        return this.#plan.termTimeoutMs;
+        return this.#ladder.termTimeoutMs;
       case 'kill':
         return undefined; // SIGKILL cannot be ignored: wait for the kernel
       default:
@@ -170,4 +181,38 @@ export class Termination {
       }
     }
   }
+}
+
+/**
+ * A Stoppable over a process that leads its own process group (spawned detached): each step signals
+ * the whole group; it is gone once it exited and its group is empty. `onStop` replaces the stop
+ * step's signal (a helper told to leave by EOF on its stdin).
+ */
+export function groupOf(process: ChildProcess, label: string, onStop?: () => void): Stoppable {
+  const exited = new Promise<ExitInfo>((resolve) => {
+    const at = (): number => realClock.now();
+    if (process.exitCode !== null || process.signalCode !== null) resolve({ code: process.exitCode, signal: process.signalCode, spawnError: undefined, at: at() });
+    process.once('exit', (code, signal) => resolve({ code, signal, spawnError: undefined, at: at() }));
+    process.once('error', (e: NodeJS.ErrnoException) => process.pid === undefined && resolve({ code: null, signal: null, spawnError: e.code ?? e.message, at: at() }));
+  });
+  let done = false;
+  void exited.then(() => (done = true));
+  const pid = process.pid;
+  return {
+    label,
+    exited,
+    get state() {
+      return { kind: done ? 'exited' : 'running' } as const;
+    },
+    signal(signal, step) {
+      if (step === 'stop' && onStop !== undefined) onStop();
+      else if (pid !== undefined) signalGroup(pid, signal);
+    },
+    isGone: () => Promise.resolve(done && (pid === undefined || !signalGroup(pid, 0))),
+  };
+}
+
+/** Stops a process group up the ladder from `first`; resolves once it and its group are gone. */
+export function stopGroup(target: Stoppable, ladder: StopLadder, first: StopStep, clock: Clock = realClock): Promise<StopOutcome> {
+  return new Termination(target, ladder, first, clock).run();
 }

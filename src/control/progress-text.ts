@@ -1,12 +1,12 @@
 // `quiesce stop` progress: the log events of a shutdown, as the lines an operator watching it needs.
 import type { LogEvent } from '../log.js';
-import { formatDuration, listSome } from './text.js';
+import { formatDuration, listSome } from '../text.js';
 import { unreachable } from '../errors.js';
+import { nextSignal } from '../child/terminate.js';
 
 /** Children named per `still running` line before `and N more`. */
 const MAX_CHILDREN_SHOWN = 6;
 
-const NEXT_LEVEL: Record<string, string> = { stop: 'SIGTERM', term: 'SIGKILL' };
 
 /** The progress line of a log event, or undefined when a person watching a stop need not see it. */
 export function progressLine(e: LogEvent): string | undefined {
@@ -16,11 +16,11 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'shutdown.step':
       return `step ${e.step}: ${e.detail}`;
     case 'shutdown.waiting': {
-      const next = e.nextEscalationInMs === null ? '' : `; ${NEXT_LEVEL[e.level] ?? 'next escalation'} in ${formatDuration(e.nextEscalationInMs)}`;
+      const next = e.nextEscalationInMs === null ? '' : `; ${nextSignal(e.escalation) ?? 'next escalation'} in ${formatDuration(e.nextEscalationInMs)}`;
       return `  still running (${e.count}): ${listSome(e.children, MAX_CHILDREN_SHOWN)}${next}`;
     }
     case 'shutdown.escalate':
-      return `escalated to ${e.level} (${e.trigger})`;
+      return `escalated to ${e.escalation} (${e.trigger})`;
     case 'shutdown.command-begin':
       return `running SHUTDOWN ${e.entry} (timeout ${formatDuration(e.timeoutMs)})`;
     case 'shutdown.command-done': {

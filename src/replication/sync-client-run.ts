@@ -11,6 +11,7 @@
 // exited only after the 10 s sleep). Before it connects, `-R -1` has not touched the log, so a
 // SIGKILL there loses nothing.
 import { spawn } from 'node:child_process';
+import { groupOf, stopGroup } from '../child/terminate.js';
 import type { Clock } from '../clock.js';
 
 /** How one run ended. */
@@ -50,18 +51,12 @@ export const runSyncClient: SyncClientRunner = async (argv, limits, clock, cance
   let output = '';
   let stop: StopReason | undefined;
   const timers = new AbortController();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
-    child.once('error', (error) => resolve({ error }));
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
+  const group = groupOf(child, `sync_client[${child.pid ?? '-'}]`);
   const halt = (reason: StopReason): void => {
-    // after the exit the pid may be reused: never signal it again
     if (stop !== undefined || timers.signal.aborted) return;
     stop = reason; // the first reason is the one reported
-    signalGroup(child.pid, reason.kind === 'unreachable' ? 'SIGKILL' : 'SIGTERM');
-    void clock.sleep(limits.killGraceMs, timers.signal).then(() => {
-      if (!timers.signal.aborted) signalGroup(child.pid, 'SIGKILL');
-    });
+    // up the ladder from SIGTERM (SIGKILL at once when it sleeps in its reconnect backoff), the whole group
+    void stopGroup(group, { stopSignal: 'SIGTERM', quitTimeoutMs: 0, termTimeoutMs: limits.killGraceMs }, reason.kind === 'unreachable' ? 'kill' : 'term', clock);
   };
   const onOutput = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
@@ -76,11 +71,11 @@ export const runSyncClient: SyncClientRunner = async (argv, limits, clock, cance
   void clock.sleep(limits.timeoutMs, timers.signal).then(() => {
     if (!timers.signal.aborted) halt({ kind: 'timed-out' });
   });
-  const end = await exited;
+  const end = await group.exited;
   timers.abort();
   cancel?.removeEventListener('abort', onCancel);
   const durationMs = clock.now() - started;
-  if ('error' in end) return { kind: 'spawn-failed', message: `${program}: ${end.error.message}` };
+  if (end.spawnError !== undefined) return { kind: 'spawn-failed', message: `${program}: ${end.spawnError}` };
   switch (stop?.kind) {
     case undefined:
       return { kind: 'exited', code: end.code, signal: end.signal, durationMs, output };
@@ -91,16 +86,6 @@ export const runSyncClient: SyncClientRunner = async (argv, limits, clock, cance
       return { kind: 'unreachable', line: stop.line, durationMs, output };
   }
 };
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch (e) {
-    // ESRCH: the group is already gone
-    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-  }
-}
 
 /** One line describing an outcome, for reports. */
 export function describeOutcome(o: RunOutcome): string {

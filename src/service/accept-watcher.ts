@@ -13,6 +13,7 @@
 // readiness is level-triggered: re-arming while the client is still in the backlog reports it
 // again at once. Re-arm only after a worker took the connection (UNAVAILABLE/CONNECTION) or died.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { groupOf, stopGroup } from '../child/terminate.js';
 import { unreachable } from '../errors.js';
 
 /**
@@ -114,12 +115,8 @@ export class AcceptWatcher {
     this.#state = { kind: 'closed' }; // any -> closed
     if (state.kind !== 'armed' && state.kind !== 'reported') return;
     const { helper } = state;
-    if (helper.exitCode !== null || helper.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => helper.once('exit', () => resolve()));
-    helper.stdin?.end();
-    const timer = setTimeout(() => helper.pid !== undefined && helper.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
+    // EOF on its stdin asks it to leave; SIGKILL (its group) after graceMs
+    await stopGroup(groupOf(helper, `accept-watcher[${helper.pid ?? '-'}]`, () => helper.stdin?.end()), { stopSignal: 'SIGTERM', quitTimeoutMs: graceMs, termTimeoutMs: 0 }, 'stop');
   }
 
   #onReadyBytes(count: number): void {

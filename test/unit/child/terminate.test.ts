@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
 import { StopLevel } from '../../../src/child/stop-level.js';
-import { Termination, type StopPlan } from '../../../src/child/terminate.js';
+import { Termination, type StopLadder } from '../../../src/child/terminate.js';
 import { FakeChild, flush } from './fake-child.js';
 
-const plan: StopPlan = { stopSignal: 'SIGQUIT', quitTimeoutMs: 10_000, termTimeoutMs: 5_000 };
+const plan: StopLadder = { stopSignal: 'SIGQUIT', quitTimeoutMs: 10_000, termTimeoutMs: 5_000 };
 
 describe('Termination', () => {
   it.each([
