@@ -6,21 +6,10 @@
 // A failing step stops the swap and says which state each side is in and the commands that
 // continue it by hand. `--force` lets the swap go on when the master could not verify its flush,
 // and says what is then lost.
-import { EXIT } from '../errors.js';
+import { EXIT, isSafeToFailOver, SWAP_EXIT } from '../exit-codes.js';
 import type { PairFile, PairSide } from './pair-file.js';
 import { commandLine, runOnSide, sideArgv, type SideResult } from './side-command.js';
 
-/** Exit codes of `quiesce swap` (README). */
-export const SWAP_EXIT = {
-  /** Swapped and verified. */
-  swapped: 0,
-  /** A step failed; the message says where each side is. */
-  stepFailed: 1,
-  /** The master could not verify that nothing is left to replicate, and --force was not given. */
-  refused: 4,
-  /** The roles could not be found (not exactly one master running). */
-  rolesUnknown: 69,
-} as const;
 
 /** What a side is known to be doing, as the swap goes. */
 type SideState = 'master running' | 'replica running' | 'not running' | 'stopped, flush verified' | 'stopped, flush NOT verified' | 'master starting' | 'replica starting' | 'unknown';
@@ -31,7 +20,6 @@ interface Io {
 }
 
 /** Stop exit codes after which the stopped side is safe to leave (0 clean, 3 escalated but flushed). */
-const SAFE_STOP = new Set<number>([EXIT.clean, EXIT.escalated]);
 
 /** Runs the swap; resolves with its exit code. */
 export async function swap(pair: PairFile, opts: { readonly force: boolean }, io: Io): Promise<number> {
@@ -70,7 +58,7 @@ export async function swap(pair: PairFile, opts: { readonly force: boolean }, io
 
   io.out(`[2/6] stopping the master ${master.name} (graceful: drain, stop sync_client, flush, verify)`);
   const stopped = await run(master, ['stop', '-c', master.master]);
-  if (SAFE_STOP.has(stopped.exitCode)) state.set(master.name, 'stopped, flush verified');
+  if (isSafeToFailOver(stopped.exitCode)) state.set(master.name, 'stopped, flush verified');
   else if (stopped.exitCode === EXIT.shutdownFailed) {
     state.set(master.name, 'stopped, flush NOT verified');
     if (!opts.force) {
@@ -84,7 +72,7 @@ export async function swap(pair: PairFile, opts: { readonly force: boolean }, io
   io.out(`[3/6] stopping the replica ${replica.name}`);
   if (state.get(replica.name) === 'replica running') {
     const r = await run(replica, ['stop', '-c', replica.replica]);
-    if (!SAFE_STOP.has(r.exitCode)) return fail(`stop the replica ${replica.name}`, r, [rest.stopReplica, rest.startNewMaster, rest.startNewReplica]);
+    if (!isSafeToFailOver(r.exitCode)) return fail(`stop the replica ${replica.name}`, r, [rest.stopReplica, rest.startNewMaster, rest.startNewReplica]);
   }
   state.set(replica.name, 'not running');
 

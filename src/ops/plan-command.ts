@@ -4,20 +4,11 @@ import type { Config } from '../config/types.js';
 import { loadImapdConf } from '../config/imapd-conf.js';
 import { checkStopPlan, computeStopPlan, type StopLimit } from './plan.js';
 import { renderStopPlan } from './plan-text.js';
+import { PLAN_EXIT } from '../exit-codes.js';
+export { PLAN_EXIT } from '../exit-codes.js';
 import { stopTimeoutOfUnit } from './systemd-unit.js';
 import { parseTimespan } from './timespan.js';
 
-/** Exit codes of `quiesce plan`. */
-export const PLAN_EXIT = {
-  /** The worst case fits every limit given. */
-  fits: 0,
-  /** The worst case exceeds at least one limit. */
-  overrun: 1,
-  /** --stop-budget is not a time span (EX_USAGE). */
-  usage: 64,
-  /** The unit file cannot be read or parsed (EX_NOINPUT). */
-  noInput: 66,
-} as const;
 
 /** Options of `quiesce plan`. */
 export interface PlanOptions {
