@@ -11,7 +11,7 @@ import { realClock } from './clock.js';
 import { parseDuration } from './config/fields.js';
 import { EXIT, formatDiagnostic, type ExitCode } from './errors.js';
 import { runFatalPath, reportFatalTo } from './fatal.js';
-import { print } from './log.js';
+import { LOG_LEVELS, print, type LogLevel } from './log.js';
 import { needsInitShim, runUnderInitShim } from './ops/init-shim.js';
 import { runInstance } from './run.js';
 import { FLUSH_DEFAULTS } from './replication/flush.js';
@@ -107,7 +107,8 @@ function program(exit: (code: number) => void): Command {
     .showHelpAfterError();
   withConfigOptions(p.command('run').description('run the config in the foreground until SIGQUIT (graceful) or SIGTERM/SIGINT (fast)'))
     .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(['json', 'pretty']))
-    .action(async (o: ConfigOptions & { logFormat?: 'json' | 'pretty' }) => {
+    .addOption(new Option('--log-level <level>', 'lowest level logged; debug adds every worker start and normal exit').choices([...LOG_LEVELS]).env('QUIESCE_LOG_LEVEL').default('info'))
+    .action(async (o: ConfigOptions & { logFormat?: 'json' | 'pretty'; logLevel: LogLevel }) => {
       // As PID 1 (a container), quiesce runs under a small init that reaps orphaned grandchildren.
       if (needsInitShim(process.pid, process.env)) {
         earlySignals.close(); // the shim forwards signals to the real supervisor
@@ -115,7 +116,7 @@ function program(exit: (code: number) => void): Command {
         return;
       }
       const source = sourceOf(o);
-      exit(typeof source === 'number' ? source : await runInstance({ source, logFormat: o.logFormat, version, signals: earlySignals }));
+      exit(typeof source === 'number' ? source : await runInstance({ source, logFormat: o.logFormat, logLevel: o.logLevel, version, signals: earlySignals }));
     });
   withConfigOptions(p.command('check').description('validate a config and print every problem as FILE:LINE:COL: KEY.PATH: message'))
     .action((o: ConfigOptions) => {

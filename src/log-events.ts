@@ -3,6 +3,9 @@
 import type { Level } from 'pino';
 import type { Section } from './config/types.js';
 
+/** A step of the stop ladder (child/terminate.ts): `escalation`, never `level`, which is the log level. */
+type StopStepName = 'stop' | 'term' | 'kill';
+
 /** Which child a line is about: entry name and pid, the fields operators grep for. */
 interface ChildRef {
   readonly entry: string;
@@ -28,10 +31,10 @@ export type LogEvent =
   | { event: 'log.reopened'; file: string; reason: string }
   | { event: 'log.failed'; file: string; error: string }
   | { event: 'log.recovered'; file: string; error: string; failedForMs: number; fallbackLines: number; droppedLines: number }
-  | ({ event: 'child.started'; cmd: string } & ChildRef)
+  | ({ event: 'child.started'; cmd: string; worker: boolean } & ChildRef)
   | ({ event: 'child.spawn-failed'; message: string } & Omit<ChildRef, 'pid'>)
   | ({ event: 'child.output'; stream: 'stdout' | 'stderr'; line: string } & ChildRef)
-  | ({ event: 'child.exited'; code: number | null; signal: string | null; durationMs: number; expected: boolean } & ChildRef)
+  | ({ event: 'child.exited'; code: number | null; signal: string | null; durationMs: number; expected: boolean; worker: boolean } & ChildRef)
   | ({ event: 'child.signalled'; signal: string; step: string; stragglers: number } & ChildRef)
   | { event: 'start.begin'; entry: string; timeoutMs: number }
   | { event: 'start.failed'; entry: string; outcome: string; stderrTail: readonly string[] }
@@ -50,9 +53,9 @@ export type LogEvent =
   | { event: 'service.closed'; entry: string; address: string }
   | { event: 'shutdown.begin'; mode: 'graceful' | 'fast'; trigger: string }
   | { event: 'shutdown.step'; step: string; detail: string }
-  | { event: 'shutdown.waiting'; step: string; count: number; children: readonly string[]; level: string; nextEscalationInMs: number | null }
-  | { event: 'shutdown.escalate'; level: string; trigger: string }
-  | { event: 'shutdown.command-begin'; entry: string; timeoutMs: number }
+  | { event: 'shutdown.waiting'; step: string; count: number; children: readonly string[]; escalation: StopStepName; nextEscalationInMs: number | null }
+  | { event: 'shutdown.escalate'; escalation: StopStepName; trigger: string }
+  | { event: 'shutdown.command-begin'; entry: string; timeoutMs: number; budgetMs: number }
   | { event: 'shutdown.command-done'; entry: string; outcome: string; ok: boolean; durationMs: number; stderrTail: readonly string[] }
   | { event: 'shutdown.command-skipped'; entry: string; reason: string }
   | { event: 'shutdown.stragglers'; pids: readonly number[] }
@@ -83,8 +86,19 @@ export type LogEvent =
 
 export type LogEventName = LogEvent['event'];
 
-/** Level of each event; a table rather than a choice made at each call site. */
-export const LEVEL: Record<LogEventName, Level> = {
+type LevelRule<K extends LogEventName> = Level | ((e: Extract<LogEvent, { event: K }>) => Level);
+
+/** The level of an event, from the table. */
+export function levelOf(e: LogEvent): Level {
+  const rule = LEVEL[e.event] as LevelRule<LogEventName>;
+  return typeof rule === 'function' ? rule(e) : rule;
+}
+
+/**
+ * Level of each event; a table rather than a choice made at each call site. A SERVICES worker's
+ * start and normal exit are debug: a busy server recycles workers all the time (`imapd -U 30`).
+ */
+export const LEVEL: { readonly [K in LogEventName]: LevelRule<K> } = {
   'supervisor.starting': 'info',
   'supervisor.running': 'info',
   'supervisor.exit': 'info',
@@ -98,10 +112,10 @@ export const LEVEL: Record<LogEventName, Level> = {
   'log.reopened': 'info',
   'log.failed': 'error',
   'log.recovered': 'warn',
-  'child.started': 'info',
+  'child.started': (e) => (e.worker ? 'debug' : 'info'),
   'child.spawn-failed': 'error',
   'child.output': 'info',
-  'child.exited': 'info',
+  'child.exited': (e) => (e.worker && e.expected ? 'debug' : 'info'),
   'child.signalled': 'info',
   'start.begin': 'info',
   'start.failed': 'error',

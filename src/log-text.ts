@@ -79,7 +79,7 @@ export function describe(e: LogEvent): string {
       return `waiting for ${e.count} ${e.count === 1 ? 'child' : 'children'}: ${e.children.join(', ')}` +
         (e.nextEscalationInMs === null ? '' : ` (next escalation in ${Math.ceil(e.nextEscalationInMs / 1000)} s)`);
     case 'shutdown.escalate':
-      return `shutdown escalated to ${e.level} (${e.trigger})`;
+      return `shutdown escalated to ${e.escalation} (${e.trigger})`;
     case 'shutdown.command-begin':
       return `SHUTDOWN ${e.entry}: running (timeout ${e.timeoutMs} ms)`;
     case 'shutdown.command-done':

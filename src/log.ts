@@ -1,6 +1,6 @@
 // The one module that writes to stdout/stderr: the logger over the closed vocabulary of log-events.ts.
 import pino from 'pino';
-import { LEVEL, type LogEvent } from './log-events.js';
+import { levelOf, type LogEvent } from './log-events.js';
 import { err, ok, unreachable, type Result } from './errors.js';
 import { LogSink, type LogSinkStatus, type SinkChange } from './log-sink.js';
 import { describe } from './log-text.js';
@@ -13,7 +13,13 @@ export interface LogOptions {
   readonly format: 'json' | 'pretty';
   /** Log file path; stderr when undefined. */
   readonly file: string | undefined;
+  /** Lowest level written (default info). */
+  readonly level?: LogLevel;
 }
+
+/** The levels `--log-level` takes. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The logger every module receives: typed events only. */
 export interface Log {
@@ -69,12 +75,12 @@ export async function createLog(opts: LogOptions): Promise<Result<Log, string>> 
     const pretty = prettyFactory({ colorize: opts.file === undefined && process.stderr.isTTY, ignore: 'event,entry,section,pid,stream,line', translateTime: 'HH:MM:ss.l' });
     format = (line) => pretty(line);
   }
-  const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, level: 'info' }, { write: (line: string) => sink.write(format(line)) });
+  const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, level: opts.level ?? 'info' }, { write: (line: string) => sink.write(format(line)) });
   const listeners = bus();
   let reporting = false;
   const write = (e: LogEvent): void => {
     // The sentence is for people: escape what would drive a terminal; the fields stay exact.
-    logger[LEVEL[e.event]]({ ...e }, safeText(describe(e)));
+    logger[levelOf(e)]({ ...e }, safeText(describe(e)));
     listeners.publish(e);
   };
   /** Logs each change of the sink once (a failure goes to the fallback, a recovery to the file again). */

@@ -6,14 +6,28 @@
 //
 // A spawn that fails (ENOENT, EACCES) goes straight to exited with `spawnError` set.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import type { Clock } from '../clock.js';
 import type { CommandSpec } from '../config/types.js';
 import type { Log } from '../log.js';
 import type { ExitInfo } from './exit.js';
 import { catchesSignal, processGroupOf, signalGroup, signalPid, signalTree } from './kill-tree.js';
 import { captureLines } from './output.js';
+import type { Stoppable } from './terminate.js';
 import { TAG_VARIABLE, type TagScanner } from './tag-scan.js';
 import { unreachable } from '../errors.js';
+
+/** What a Cyrus program exits with once it has served its share or was asked to leave (EX_TEMPFAIL). */
+const EX_TEMPFAIL = 75;
+
+/**
+ * Whether an exit is one the supervisor expected: it was being stopped, it is a one-shot (meant to
+ * exit), or a worker left normally (exit 0 or 75). Anything else is a crash or a kill from outside.
+ */
+export function isExpectedExit(was: 'running' | 'stopping', role: SpawnOptions['role'], code: number | null, signal: NodeJS.Signals | null): boolean {
+  if (was === 'stopping' || role === 'one-shot') return true;
+  return role === 'worker' && signal === null && (code === 0 || code === EX_TEMPFAIL);
+}
 
 /** How often settle() looks at a young child's signal handlers. */
 const SETTLE_POLL_MS = 5;
@@ -35,13 +49,43 @@ export interface SpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** stdio slots from fd 3 on: 'pipe' (status channel) or an fd number (listening socket). */
   readonly extraFds?: readonly ('pipe' | 'ignore' | number)[];
-  /** Do not log every output line (noisy workers); stderr is still kept for the tail. */
-  readonly quietOutput?: boolean;
+  /**
+   * `worker`: a SERVICES worker, which may leave on its own (exit 0 or 75: it served its share,
+   * `imapd -U 30`); `one-shot`: a START, SHUTDOWN or EVENTS command, which is meant to exit.
+   * Either exit is expected; a kept process (DAEMON, a service without a socket) exits unexpectedly.
+   */
+  readonly role?: 'worker' | 'one-shot';
   /** stdout to /dev/null instead of a pipe read by quiesce; stderr is still captured. */
   readonly discardStdout?: boolean;
 }
 
-interface Deps {
+/**
+ * What units hold of a process: a Child, or a fake in unit tests. Process creation is injected
+ * (UnitDeps.spawn), so pools, daemons, events and the shutdown run without processes in tests.
+ */
+export interface ChildHandle extends Stoppable {
+  readonly spec: CommandSpec;
+  readonly tag: string;
+  readonly pid: number | undefined;
+  readonly state: ChildState;
+  /** Resolves once, when the process has exited (or failed to start). */
+  readonly exited: Promise<ExitInfo>;
+  /** `imapd[1234]`, how logs and progress lines name a child. */
+  readonly label: string;
+  /** Last lines of stderr, for failure reports. */
+  readonly stderrTail: readonly string[];
+  /** Our end of fd 3 when it was spawned with a pipe there: a worker's status channel, a wait daemon's ready pipe. */
+  readonly channel: Duplex | undefined;
+  /** Sends `signal` to its process group without changing its state (SIGHUP: recycle). */
+  signalOnly(signal: NodeJS.Signals): void;
+  settle(signal: NodeJS.Signals, graceMs: number): Promise<void>;
+}
+
+/** Starts a process; never throws for a missing executable (the handle is then already exited). */
+export type SpawnChild = (spec: CommandSpec, opts: SpawnOptions) => ChildHandle;
+
+/** What a Child needs from the supervisor. */
+export interface ChildDeps {
   readonly clock: Clock;
   readonly log: Log;
   /** Passes over /proc shared by every child of the supervisor (stragglers, "gone"). */
@@ -51,38 +95,38 @@ interface Deps {
 }
 
 /** One process, from spawn to exit; the supervisor's only handle on an OS process. */
-export class Child {
+export class Child implements ChildHandle {
   readonly spec: CommandSpec;
   readonly tag: string;
-  /** Resolves once, when the process has exited (or failed to start). */
   readonly exited: Promise<ExitInfo>;
-  /** Last lines of stderr, for failure reports. */
   readonly stderrTail: string[] = [];
-  readonly process: ChildProcess;
+  readonly #process: ChildProcess;
   #state: ChildState;
-  readonly #deps: Deps;
+  readonly #deps: ChildDeps;
+  readonly #role: SpawnOptions['role'];
 
-  private constructor(spec: CommandSpec, opts: SpawnOptions, deps: Deps) {
+  private constructor(spec: CommandSpec, opts: SpawnOptions, deps: ChildDeps) {
     this.spec = spec;
     this.tag = opts.tag;
     this.#deps = deps;
+    this.#role = opts.role;
     const startedAt = deps.clock.now();
     const stdio: StdioOptions = ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe', ...(opts.extraFds ?? [])];
     const [file, ...args] = deps.wrapArgv ? deps.wrapArgv(spec.argv, spec) : spec.argv;
     // detached: the child leads its own process group, so kill(-pid) reaches its descendants,
     // and a Ctrl-C on quiesce's terminal reaches quiesce alone (which then decides).
-    this.process = spawn(file ?? '/nonexistent', args, {
+    this.#process = spawn(file ?? '/nonexistent', args, {
       detached: true,
       stdio,
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env, ...opts.env, [TAG_VARIABLE]: opts.tag },
     });
-    const pid = this.process.pid;
+    const pid = this.#process.pid;
     let resolveExit: (e: ExitInfo) => void = () => undefined;
     this.exited = new Promise<ExitInfo>((resolve) => (resolveExit = resolve));
     if (pid === undefined) {
       this.#state = { kind: 'exited', pid: undefined, startedAt, exit: { code: null, signal: null, spawnError: 'spawn failed', at: startedAt }, expected: false };
-      this.process.once('error', (error: NodeJS.ErrnoException) => {
+      this.#process.once('error', (error: NodeJS.ErrnoException) => {
         const exit: ExitInfo = { code: null, signal: null, spawnError: error.code ?? error.message, at: deps.clock.now() };
         this.#state = { kind: 'exited', pid: undefined, startedAt, exit, expected: false };
         deps.log.emit({ event: 'child.spawn-failed', entry: spec.name, section: spec.section, message: `${spec.argv[0] ?? ''}: ${exit.spawnError ?? ''}` });
@@ -91,21 +135,28 @@ export class Child {
       return;
     }
     this.#state = { kind: 'running', pid, startedAt };
-    this.process.on('error', () => undefined); // kill() errors after exit; exit is reported below
+    this.#process.on('error', () => undefined); // kill() errors after exit; exit is reported below
     const ref = { entry: spec.name, section: spec.section, pid };
-    const onLine = (stream: 'stdout' | 'stderr') => (line: string) => {
-      if (!opts.quietOutput) deps.log.emit({ event: 'child.output', ...ref, stream, line });
-    };
-    if (this.process.stdout) captureLines(this.process.stdout, onLine('stdout'));
-    if (this.process.stderr) captureLines(this.process.stderr, onLine('stderr'), this.stderrTail);
+    const onLine = (stream: 'stdout' | 'stderr') => (line: string) => deps.log.emit({ event: 'child.output', ...ref, stream, line });
+    if (this.#process.stdout) captureLines(this.#process.stdout, onLine('stdout'));
+    if (this.#process.stderr) captureLines(this.#process.stderr, onLine('stderr'), this.stderrTail);
     // 'exit', not 'close': a grandchild holding the pipes open must not delay the exit.
-    this.process.once('exit', (code, signal) => this.#onExit(code, signal, resolveExit));
-    deps.log.emit({ event: 'child.started', ...ref, cmd: spec.cmd });
+    this.#process.once('exit', (code, signal) => this.#onExit(code, signal, resolveExit));
+    deps.log.emit({ event: 'child.started', ...ref, cmd: spec.cmd, worker: this.#role === 'worker' });
   }
 
   /** Starts `spec`; never throws for a missing executable (the child is then already exited). */
-  static spawn(spec: CommandSpec, opts: SpawnOptions, deps: Deps): Child {
+  static spawn(spec: CommandSpec, opts: SpawnOptions, deps: ChildDeps): Child {
     return new Child(spec, opts, deps);
+  }
+
+  /** The real processes of a supervisor. */
+  static spawner(deps: ChildDeps): SpawnChild {
+    return (spec, opts) => new Child(spec, opts, deps);
+  }
+
+  get channel(): Duplex | undefined {
+    return (this.#process.stdio[3] as Duplex | null | undefined) ?? undefined;
   }
 
   get state(): ChildState {
@@ -116,7 +167,6 @@ export class Child {
     return this.#state.pid;
   }
 
-  /** `imapd[1234]`, how logs and progress lines name a child. */
   get label(): string {
     return `${this.spec.name}[${this.#state.pid ?? '-'}]`;
   }
@@ -136,8 +186,7 @@ export class Child {
     }
   }
 
-  /** Sends `signal` to the child's process group without changing its state (SIGHUP: recycle). */
-  notify(signal: NodeJS.Signals): void {
+  signalOnly(signal: NodeJS.Signals): void {
     if (this.#state.kind !== 'exited' && this.#state.pid !== undefined) signalGroup(this.#state.pid, signal);
   }
 
@@ -192,12 +241,12 @@ export class Child {
     const state = this.#state;
     if (state.kind === 'exited') return;
     const exit: ExitInfo = { code, signal, spawnError: undefined, at: this.#deps.clock.now() };
-    const expected = state.kind === 'stopping';
+    const expected = isExpectedExit(state.kind, this.#role, code, signal);
     // running|stopping -> exited
     this.#state = { kind: 'exited', pid: state.pid, startedAt: state.startedAt, exit, expected };
     this.#deps.log.emit({
       event: 'child.exited', entry: this.spec.name, section: this.spec.section, pid: state.pid,
-      code, signal, durationMs: exit.at - state.startedAt, expected,
+      code, signal, durationMs: exit.at - state.startedAt, expected, worker: this.#role === 'worker',
     });
     resolve(exit);
   }

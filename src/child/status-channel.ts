@@ -5,7 +5,7 @@
 // which libuv makes a socketpair, not a pipe(2)); a C worker's write(3, &msg, 8) does not care.
 // Reads may split a record anywhere, so a remainder is kept between chunks.
 import { endianness } from 'node:os';
-import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 
 /** Message values of cyrus-imapd 3.6 `master/service.h`. */
 export const STATUS = {
@@ -68,8 +68,8 @@ export class StatusFramer {
   }
 }
 
-/** Calls `onMessage` for each status message read from `socket` (a worker's `stdio[3]`, parent end). */
-export function attachStatusChannel(socket: Socket, onMessage: (message: StatusMessage) => void): StatusFramer {
+/** Calls `onMessage` for each status message read from `socket` (a worker's fd 3, our end: ChildHandle.channel). */
+export function attachStatusChannel(socket: Readable, onMessage: (message: StatusMessage) => void): StatusFramer {
   const framer = new StatusFramer();
   socket.on('data', (chunk: Buffer | string) => {
     for (const message of framer.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk)) onMessage(message);

@@ -34,6 +34,7 @@ export function workerLaunch(entry: ServiceEntry, listener: BoundListener | unde
       env: { CYRUS_SERVICE: entry.name, CYRUS_ID: '0' },
       extraFds: fds?.extraFds,
       discardStdout: listener !== undefined,
+      role: 'worker',
     },
   };
 }

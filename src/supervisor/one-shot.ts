@@ -1,9 +1,9 @@
 // A command that runs to its end within a budget: START and SHUTDOWN entries.
-import { Child, type StopStep } from '../child/child.js';
+import type { ChildHandle, StopStep } from '../child/child.js';
 import { describeExit, isSuccess, type ExitInfo } from '../child/exit.js';
 import { Termination, type StopOutcome } from '../child/terminate.js';
 import type { StartEntry, ShutdownEntry } from '../config/types.js';
-import { stopPlanOf, type UnitDeps } from '../service/unit.js';
+import { ladderOf, type UnitDeps } from '../service/unit.js';
 import { unreachable } from '../errors.js';
 
 /** How a one-shot command ended. */
@@ -34,7 +34,7 @@ export class OneShot {
   readonly entry: StartEntry | ShutdownEntry;
   readonly timeoutMs: number;
   readonly #deps: UnitDeps;
-  #child: Child | undefined;
+  #child: ChildHandle | undefined;
   #termination: Termination | undefined;
   readonly #interrupt = new AbortController();
   #interruptStep: StopStep = 'stop';
@@ -60,7 +60,7 @@ export class OneShot {
   async run(): Promise<OneShotOutcome> {
     const { clock } = this.#deps;
     const started = clock.now();
-    const child = Child.spawn(this.entry, { tag: this.#deps.nextTag() }, this.#deps);
+    const child = this.#deps.spawn(this.entry, { tag: this.#deps.nextTag(), role: 'one-shot' });
     this.#child = child;
     const wake = new AbortController();
     const cancel = (): void => wake.abort();
@@ -75,7 +75,7 @@ export class OneShot {
     }
     // Over budget, or interrupted: stop it, escalating like any child.
     const interrupted = this.#interrupt.signal.aborted;
-    this.#termination = new Termination(child, stopPlanOf(this.entry), interrupted ? this.#interruptStep : 'stop', clock);
+    this.#termination = new Termination(child, ladderOf(this.entry), interrupted ? this.#interruptStep : 'stop', clock);
     const stop = await this.#termination.run();
     const durationMs = clock.now() - started;
     return interrupted ? { kind: 'interrupted', stop, durationMs } : { kind: 'timed-out', stop, durationMs };

@@ -52,7 +52,8 @@ export function startQuiesce(dir: string, configFile: string, args?: string[], e
   const proc = spawn(program ?? process.execPath, [...before, ...(args ?? ['run', '-c', configFile, '--log-format', 'json'])], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
+    // debug: the tests follow every worker's start and exit (info leaves out normal recycling)
+    env: { ...process.env, QUIESCE_LOG_LEVEL: 'debug', ...env },
   });
   const logs: LogLine[] = [];
   const stdout: string[] = [];
