@@ -1,7 +1,7 @@
 // `quiesce status` for people: the supervisor line, then one row per entry.
 import type { UnitStatus } from '../service/unit.js';
 import type { StatusSnapshot } from '../supervisor/status.js';
-import { formatDuration, formatTable } from './text.js';
+import { formatDuration, formatTable } from '../text.js';
 
 /** Pids shown per row before `+N`. */
 const MAX_PIDS_SHOWN = 4;
@@ -15,7 +15,7 @@ function pidsText(pids: readonly number[]): string {
 }
 
 const row = (u: UnitStatus): string[] => [
-  u.name, u.section, u.state, pidsText(u.pids), dash(u.ready), dash(u.busy), String(u.restarts), dash(u.lastExit), dash(u.listen),
+  u.name, u.section, u.state, pidsText(u.pids), dash(u.readyCount), dash(u.busyCount), String(u.restarts), dash(u.lastExit), dash(u.listen),
 ];
 
 /** The log's trouble, if it has any: failing now, or lines lost earlier. */

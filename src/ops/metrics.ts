@@ -119,8 +119,8 @@ export class QuiesceMetrics {
       collect() {
         this.reset();
         for (const u of status().units) {
-          if (u.ready !== undefined) this.set({ service: u.name, state: 'ready' }, u.ready);
-          if (u.busy !== undefined) this.set({ service: u.name, state: 'busy' }, u.busy);
+          if (u.readyCount !== undefined) this.set({ service: u.name, state: 'ready' }, u.readyCount);
+          if (u.busyCount !== undefined) this.set({ service: u.name, state: 'busy' }, u.busyCount);
         }
       },
     });
@@ -146,7 +146,7 @@ export class QuiesceMetrics {
     else if (e.event === 'daemon.restart-scheduled') this.#daemonRestarts.inc({ daemon: e.entry });
     else if (e.event === 'config.reloaded') this.#reloads.inc({ result: 'applied' });
     else if (e.event === 'config.reload-rejected') this.#reloads.inc({ result: 'rejected' });
-    else if (e.event === 'shutdown.escalate') this.#escalations.inc({ level: e.level });
+    else if (e.event === 'shutdown.escalate') this.#escalations.inc({ level: e.escalation });
     else if (e.event === 'report.failed') this.#reportFailures.inc();
     else if (e.event === 'shutdown.command-done') this.#commands.inc({ entry: e.entry, result: e.ok ? 'ok' : 'failed' });
     else if (e.event === 'shutdown.done') {

@@ -2,17 +2,16 @@
 // failures in a row, retried every ready_fail_interval forever (the Cyrus 3.12 rule) with an ERROR.
 //
 //   idle ──start──▶ running ──exit──▶ backoff ──delay (or a reload: at once)──▶ running
-//                     └──stop (from any state)──▶ stopping ──all gone──▶ stopped
-import type { Socket } from 'node:net';
+//                     └──stop (from any state)──▶ stopping ──all gone──▶ stopped   (unit.ts)
 import { basename } from 'node:path';
-import { Child } from '../child/child.js';
+import type { ChildHandle } from '../child/child.js';
 import { describeExit } from '../child/exit.js';
 import { err, ok, unreachable, type Result } from '../errors.js';
 import type { StopLevel } from '../child/stop-level.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { DaemonEntry } from '../config/types.js';
 import { decideRestart } from './restart-policy.js';
-import { familyOf, lastExitOf, stopPlanOf, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
+import { familyOf, ladderOf, UnitBase, type UnitDetails, type UnitState } from './unit.js';
 
 /** A DAEMON entry that runs the rolling sync_client (`sync_client -r` or `-R`). */
 export const isRollingSyncClient = (argv: readonly string[]): boolean =>
@@ -21,86 +20,60 @@ export const isRollingSyncClient = (argv: readonly string[]): boolean =>
 /** What a `wait: true` daemon writes on fd 3 once it is ready (Cyrus master's waitdaemon protocol). */
 export const WAIT_READY = 'ok\r\n';
 
+/** A DAEMON's own states (idle, stopping and stopped are UnitBase's). */
 type DaemonState =
-  | { readonly kind: 'idle' }
-  | { readonly kind: 'running'; readonly child: Child; readonly failures: number }
-  | { readonly kind: 'backoff'; readonly failures: number; readonly restartAt: number; readonly cancel: AbortController; readonly retrying: boolean }
-  | { readonly kind: 'stopping'; readonly done: Promise<readonly StopOutcome[]> }
-  | { readonly kind: 'stopped' };
+  | { readonly kind: 'running'; readonly child: ChildHandle; readonly failures: number }
+  | { readonly kind: 'backoff'; readonly failures: number; readonly restartAt: number; readonly cancel: AbortController; readonly retrying: boolean };
 
 /** A supervised DAEMON entry. */
-export class Daemon implements Unit {
+export class Daemon extends UnitBase<DaemonEntry> {
   readonly section = 'DAEMON' as const;
-  entry: DaemonEntry;
-  #state: DaemonState = { kind: 'idle' };
-  /** How many processes this daemon started, and the latest. */
-  #launches = 0;
-  #last: Child | undefined;
-  readonly #deps: UnitDeps;
+  #state: DaemonState | undefined;
 
-  constructor(entry: DaemonEntry, deps: UnitDeps) {
-    this.entry = entry;
-    this.#deps = deps;
+  protected liveState(): UnitState {
+    const s = this.#state;
+    if (s === undefined || s.kind === 'running') return { kind: 'running' };
+    return { kind: 'backoff', restartAt: s.restartAt, failures: s.failures, retryingEveryMs: s.retrying ? this.deps.settings().readyFailIntervalMs : undefined };
   }
 
-  get name(): string {
-    return this.entry.name;
-  }
-
-  get state(): DaemonState {
-    return this.#state;
-  }
-
-  start(): void {
-    if (this.#state.kind !== 'idle') return;
+  protected begin(): void {
     this.#launch(0); // idle -> running
   }
 
   /** A reload starts a daemon that is waiting after too many failures at once; any other state is left alone. */
   retry(): void {
     const s = this.#state;
-    if (s.kind !== 'backoff' || !s.retrying) return;
+    if (this.ending || s?.kind !== 'backoff' || !s.retrying) return;
     s.cancel.abort();
     this.#launch(0); // backoff -> running
   }
 
-  liveChildren(): readonly Child[] {
-    return this.#state.kind === 'running' ? [this.#state.child] : [];
+  liveChildren(): readonly ChildHandle[] {
+    const s = this.#state;
+    return s?.kind === 'running' && s.child.state.kind !== 'exited' ? [s.child] : [];
   }
 
-  describe(): UnitStatus {
-    const s = this.#state;
-    const state = s.kind === 'backoff' ? `${s.retrying ? `retrying every ${this.#deps.settings().readyFailIntervalMs} ms after ${s.failures} failures` : 'backoff'} (restart in ${Math.max(0, s.restartAt - this.#deps.clock.now())} ms)` : s.kind;
+  protected details(): UnitDetails {
+    const running = this.state.kind === 'running';
     return {
-      name: this.name, section: this.section, state, pids: this.liveChildren().map((c) => c.pid ?? -1),
-      ready: undefined, busy: undefined, restarts: Math.max(0, this.#launches - 1), lastExit: lastExitOf(this.#last), listen: undefined,
+      readyCount: undefined, busyCount: undefined, restarts: Math.max(0, this.launches - 1), listen: undefined,
       // as master counts a DAEMON: one worker, ready while it runs, never active
-      master: { family: familyOf(undefined), readyWorkers: s.kind === 'running' ? 1 : 0, forks: this.#launches, activeChildren: s.kind === 'running' ? 1 : 0, maxChildren: 1, forksPerSecond: 0, maxForksPerSecond: 10, readyFails: 0 },
+      master: { family: familyOf(undefined), readyWorkers: running ? 1 : 0, forks: this.launches, activeChildren: running ? 1 : 0, maxChildren: 1, forksPerSecond: 0, maxForksPerSecond: 10, readyFails: 0 },
     };
   }
 
-  stop(level: StopLevel): Promise<readonly StopOutcome[]> {
-    const state = this.#state;
-    switch (state.kind) {
-      case 'stopping':
-        return state.done;
-      case 'running': {
-        // running -> stopping
-        const done = level.stop(state.child, stopPlanOf(this.entry)).then((o) => [o]);
-        this.#state = { kind: 'stopping', done };
-        void done.then(() => (this.#state = { kind: 'stopped' })); // stopping -> stopped
-        return done;
-      }
+  protected halt(level: StopLevel): Promise<readonly StopOutcome[]> {
+    const s = this.#state;
+    switch (s?.kind) {
+      case 'running':
+        return level.stop(s.child, ladderOf(this.entry)).then((o) => [o]); // running -> stopping
       case 'backoff':
-        state.cancel.abort();
-        this.#state = { kind: 'stopped' }; // backoff -> stopped
+        s.cancel.abort(); // backoff -> stopping (nothing to stop)
         return Promise.resolve([]);
-      case 'idle':
-      case 'stopped':
-        this.#state = { kind: 'stopped' };
+      case undefined:
         return Promise.resolve([]);
       default:
-        return unreachable(state);
+        return unreachable(s);
     }
   }
 
@@ -109,9 +82,9 @@ export class Daemon implements Unit {
    * (Cyrus "waitdaemon"), or with an error after wait_timeout, on EOF, or on anything else.
    */
   startAndWait(): Promise<Result<void, string>> {
-    if (this.#state.kind !== 'idle') return Promise.resolve(ok(undefined));
+    if (!this.claimStart()) return Promise.resolve(ok(undefined));
     const child = this.#launch(0, ['pipe']);
-    const channel = child.process.stdio[3] as Socket | null | undefined;
+    const channel = child.channel;
     return new Promise((resolve) => {
       const cancel = new AbortController();
       let got = '';
@@ -127,35 +100,33 @@ export class Daemon implements Unit {
         else if (!WAIT_READY.startsWith(got)) finish(err(`wrote ${JSON.stringify(got)} on fd 3 instead of "ok\\r\\n"`));
       });
       void child.exited.then((e) => finish(err(`exited (${describeExit(e)}) before writing "ok\\r\\n" on fd 3`)));
-      void this.#deps.clock.sleep(this.entry.waitTimeoutMs, cancel.signal).then(() => {
+      void this.deps.clock.sleep(this.entry.waitTimeoutMs, cancel.signal).then(() => {
         if (!cancel.signal.aborted) finish(err(`did not write "ok\\r\\n" on fd 3 within ${this.entry.waitTimeoutMs} ms`));
       });
     });
   }
 
-  #launch(failures: number, extraFds?: readonly 'pipe'[]): Child {
-    const child = Child.spawn(this.entry, { tag: this.#deps.nextTag(), env: { CYRUS_ISDAEMON: '1', CYRUS_SERVICE: this.entry.name, CYRUS_ID: '0' }, extraFds }, this.#deps);
+  #launch(failures: number, extraFds?: readonly 'pipe'[]): ChildHandle {
+    const child = this.launch(this.entry, { tag: this.deps.nextTag(), env: { CYRUS_ISDAEMON: '1', CYRUS_SERVICE: this.entry.name, CYRUS_ID: '0' }, extraFds });
     this.#state = { kind: 'running', child, failures };
-    this.#launches += 1;
-    this.#last = child;
     void child.exited.then(() => this.#onExit(child));
     return child;
   }
 
-  #onExit(child: Child): void {
+  #onExit(child: ChildHandle): void {
     const state = this.#state;
-    if (state.kind !== 'running' || state.child !== child) return; // a stop is handling it
+    if (this.ending || state?.kind !== 'running' || state.child !== child) return; // a stop is handling it
     const exited = child.state;
     const ranForMs = exited.kind === 'exited' ? exited.exit.at - exited.startedAt : 0;
     // A rolling sync_client is never given up: it exits when the replica goes away, and must
     // resume by itself once it is back (its restarts still back off).
-    const settings = this.#deps.settings();
+    const settings = this.deps.settings();
     const policy = isRollingSyncClient(this.entry.argv) ? { ...settings, restartGiveUpCount: 0 } : settings;
     const decision = decideRestart(policy, state.failures, ranForMs);
     switch (decision.kind) {
       case 'give-up':
         // Cyrus 3.12: a DAEMON that keeps failing is retried every ready_fail_interval forever
-        if (decision.failures === policy.restartGiveUpCount) this.#deps.log.emit({ event: 'daemon.retrying', entry: this.name, failures: decision.failures, everyMs: settings.readyFailIntervalMs });
+        if (decision.failures === policy.restartGiveUpCount) this.deps.log.emit({ event: 'daemon.retrying', entry: this.name, failures: decision.failures, everyMs: settings.readyFailIntervalMs });
         this.#backoff(decision.failures, settings.readyFailIntervalMs, true); // running -> backoff
         return;
       case 'restart':
@@ -168,10 +139,10 @@ export class Daemon implements Unit {
 
   #backoff(failures: number, delayMs: number, retrying: boolean): void {
     const cancel = new AbortController();
-    this.#state = { kind: 'backoff', failures, restartAt: this.#deps.clock.now() + delayMs, cancel, retrying };
-    this.#deps.log.emit({ event: 'daemon.restart-scheduled', entry: this.name, delayMs, failures });
-    void this.#deps.clock.sleep(delayMs, cancel.signal).then(() => {
-      if (!cancel.signal.aborted && this.#state.kind === 'backoff') this.#launch(failures); // backoff -> running
+    this.#state = { kind: 'backoff', failures, restartAt: this.deps.clock.now() + delayMs, cancel, retrying };
+    this.deps.log.emit({ event: 'daemon.restart-scheduled', entry: this.name, delayMs, failures });
+    void this.deps.clock.sleep(delayMs, cancel.signal).then(() => {
+      if (!cancel.signal.aborted && !this.ending && this.#state?.kind === 'backoff') this.#launch(failures); // backoff -> running
     });
   }
 }

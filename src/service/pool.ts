@@ -4,16 +4,17 @@
 //   idle ──start──▶ running ──N quick failures──▶ disabled ──reload──▶ running
 //                     ├──N quick failures, babysit──▶ cooling ──ready_fail_interval (or reload)──▶ running
 //                     ├──reload removed the entry──▶ retired (workers recycle, none replaced)
-//                     └──stop (from any state)──▶ stopping ──all gone──▶ stopped
+//                     └──stop (from any state)──▶ stopping ──all gone──▶ stopped   (unit.ts)
 //
 // Workers:  ready ──UNAVAILABLE/CONNECTION──▶ busy ──AVAILABLE──▶ ready
 //           ready|busy ──reload (SIGHUP)──▶ recycling (finishes its client, exits, is replaced)
+//           any ──exit──▶ gone: replaced; "lost" (logged, counted) only when it crashed or was
+//                              killed from outside, not when it left normally (exit 0 or 75)
 //
 // A worker counts as ready from the moment it is spawned (Cyrus sends nothing at startup). Counts
 // are derived from the worker map, never kept by hand. Without `listen` the pool is a plain set of
 // `max(1, prefork)` processes kept alive (no fds, no status channel).
-import type { Socket } from 'node:net';
-import { Child } from '../child/child.js';
+import type { ChildHandle } from '../child/child.js';
 import { attachStatusChannel, type StatusMessage } from '../child/status-channel.js';
 import type { StopLevel } from '../child/stop-level.js';
 import type { StopOutcome } from '../child/terminate.js';
@@ -21,7 +22,7 @@ import type { ServiceEntry } from '../config/types.js';
 import { allowedToFork, recordFork } from './fork-rate.js';
 import type { BoundListener, ReadinessWatcher } from './listener.js';
 import { isReadyFail, recordReadyFail } from './ready-fails.js';
-import { familyOf, FORK_RATE_SAMPLE_MS, lastExitOf, stopPlanOf, type MasterStats, type Unit, type UnitDeps, type UnitStatus } from './unit.js';
+import { familyOf, FORK_RATE_SAMPLE_MS, ladderOf, UnitBase, type MasterStats, type UnitDeps, type UnitDetails, type UnitState } from './unit.js';
 import { limitsOf, workerLaunch } from './worker-launch.js';
 import { unreachable } from '../errors.js';
 
@@ -30,46 +31,51 @@ type WorkerState = 'ready' | 'busy' | 'recycling';
 /** How long a drain waits for idle workers to leave before it shuts the listener down anyway. */
 export const IDLE_FIRST_MS = 100;
 
+/** A pool's own states (idle, stopping and stopped are UnitBase's). */
 type PoolState =
-  | { readonly kind: 'idle' }
   | { readonly kind: 'running'; readonly failChain: readonly number[] }
   | { readonly kind: 'disabled'; readonly reason: string }
   /** babysit (Cyrus 3.12): after the failures, no worker for ready_fail_interval, then one more chance. */
   | { readonly kind: 'cooling'; readonly until: number; readonly failChain: readonly number[]; readonly cancel: AbortController }
-  | { readonly kind: 'retired' }
-  | { readonly kind: 'stopping'; readonly done: Promise<readonly StopOutcome[]> }
-  | { readonly kind: 'stopped' };
+  | { readonly kind: 'retired' };
 
 /** A SERVICES entry brought to life. */
-export class ServicePool implements Unit {
+export class ServicePool extends UnitBase<ServiceEntry> {
   readonly section = 'SERVICES' as const;
-  entry: ServiceEntry;
-  #state: PoolState = { kind: 'idle' };
-  readonly #workers = new Map<Child, WorkerState>();
-  readonly #deps: UnitDeps;
+  #state: PoolState = { kind: 'running', failChain: [] };
+  readonly #workers = new Map<ChildHandle, WorkerState>();
   #listener: BoundListener | undefined;
   #watcher: ReadinessWatcher | undefined;
   #forks: readonly number[] = [];
   #forkRetry: AbortController | undefined;
-  #spawned = 0;
   /** Ready-fails in all (master.txt's ready_fails_total). */
   #readyFails = 0;
   /** Start times of the forks of the last second (master.txt's forks_per_second). */
   #recentForks: number[] = [];
-  #last: Child | undefined;
 
   constructor(entry: ServiceEntry, deps: UnitDeps, listener?: BoundListener) {
-    this.entry = entry;
-    this.#deps = deps;
+    super(entry, deps);
     this.#listener = listener;
   }
 
-  get name(): string {
-    return this.entry.name;
+  protected liveState(): UnitState {
+    const s = this.#state;
+    switch (s.kind) {
+      case 'running':
+      case 'retired':
+        return { kind: s.kind };
+      case 'disabled':
+        return { kind: 'disabled', reason: s.reason };
+      case 'cooling':
+        return { kind: 'cooling', until: s.until };
+      default:
+        return unreachable(s);
+    }
   }
 
-  get state(): PoolState {
-    return this.#state;
+  /** True while it runs normally: workers are started and replaced. */
+  get #live(): boolean {
+    return !this.ending && this.#state.kind === 'running';
   }
 
   /** The listening socket, if the entry has `listen`. */
@@ -83,42 +89,39 @@ export class ServicePool implements Unit {
     return n;
   }
 
-  get ready(): number {
+  /** Workers waiting for a client. */
+  get readyCount(): number {
     return this.#count('ready');
   }
 
-  get busy(): number {
+  /** Workers serving a client. */
+  get busyCount(): number {
     return this.#count('busy');
   }
 
-  start(): void {
-    if (this.#state.kind !== 'idle') return;
-    this.#state = { kind: 'running', failChain: [] }; // idle -> running
-    this.#startWatcher();
+  protected begin(): void {
+    this.#startWatcher(); // idle -> running
     this.#reconcile();
   }
 
-  liveChildren(): readonly Child[] {
+  liveChildren(): readonly ChildHandle[] {
     return [...this.#workers.keys()];
   }
 
-  describe(): UnitStatus {
-    const s = this.#state;
+  protected details(): UnitDetails {
     return {
-      name: this.name, section: this.section, state: s.kind === 'disabled' ? `disabled: ${s.reason}` : s.kind === 'cooling' ? `cooling after too many failures (retrying in ${Math.max(0, s.until - this.#deps.clock.now())} ms)` : s.kind,
-      pids: this.liveChildren().map((c) => c.pid ?? -1),
-      ready: this.#listener ? this.ready : undefined, busy: this.#listener ? this.busy : undefined,
-      restarts: Math.max(0, this.#spawned - limitsOf(this.entry).prefork), lastExit: lastExitOf(this.#last), listen: this.#listener?.address,
+      readyCount: this.#listener ? this.readyCount : undefined, busyCount: this.#listener ? this.busyCount : undefined,
+      restarts: Math.max(0, this.launches - limitsOf(this.entry).prefork), listen: this.#listener?.address,
       master: this.#masterStats(),
     };
   }
 
   #masterStats(): MasterStats {
     const { maxchild, maxforkrate } = limitsOf(this.entry);
-    const now = this.#deps.clock.now();
+    const now = this.deps.clock.now();
     this.#recentForks = this.#recentForks.filter((t) => now - t < FORK_RATE_SAMPLE_MS);
     return {
-      family: familyOf(this.#listener?.address), readyWorkers: this.ready, forks: this.#spawned, activeChildren: this.#workers.size, // master's nactive: every live worker
+      family: familyOf(this.#listener?.address), readyWorkers: this.readyCount, forks: this.launches, activeChildren: this.#workers.size, // master's nactive: every live worker
       maxChildren: Number.isFinite(maxchild) ? maxchild : 2 ** 31 - 1, forksPerSecond: this.#recentForks.length, maxForksPerSecond: maxforkrate, readyFails: this.#readyFails,
     };
   }
@@ -129,7 +132,8 @@ export class ServicePool implements Unit {
    * again; a new listener (changed `listen`) replaces the old one.
    */
   async reload(entry: ServiceEntry, listener: BoundListener | undefined): Promise<void> {
-    this.entry = entry;
+    if (this.ending) return listener?.close();
+    this.update(entry);
     if (listener !== this.#listener) {
       await this.#closeListener();
       this.#listener = listener;
@@ -148,38 +152,35 @@ export class ServicePool implements Unit {
    * start none. Resolves when all are gone; a shutdown meanwhile stops them like any worker.
    */
   async retire(): Promise<void> {
-    this.#state = { kind: 'retired' }; // running|disabled -> retired
+    this.#cancelCooling();
+    this.#state = { kind: 'retired' }; // running|disabled|cooling -> retired
     await this.#closeListener();
     this.#listener = undefined;
     this.#recycleAll();
     await Promise.all(this.liveChildren().map((c) => c.exited));
   }
 
-  async stop(level: StopLevel): Promise<readonly StopOutcome[]> {
-    const state = this.#state;
-    if (state.kind === 'stopping') return state.done;
-    if (state.kind === 'cooling') state.cancel.abort();
-    let resolveDone: (o: readonly StopOutcome[]) => void = () => undefined;
-    const done = new Promise<readonly StopOutcome[]>((r) => (resolveDone = r));
-    this.#state = { kind: 'stopping', done }; // idle|running|disabled|stopped -> stopping
+  protected async halt(level: StopLevel): Promise<readonly StopOutcome[]> {
+    this.#cancelCooling(); // any -> stopping
     this.#forkRetry?.abort();
-    const plan = stopPlanOf(this.entry);
+    const ladder = ladderOf(this.entry);
     // Idle workers first: they leave at once on the stop signal. Shutting the listener down under
     // them instead would make their accept() fail (Cyrus exits 71, "accept failed").
-    const idle = [...this.#workers].filter(([, s]) => s === 'ready').map(([w]) => level.stop(w, plan));
+    const idle = [...this.#workers].filter(([, s]) => s === 'ready').map(([w]) => level.stop(w, ladder));
     const idleGone = Promise.all(idle);
     const grace = new AbortController();
-    await Promise.race([idleGone, this.#deps.clock.sleep(IDLE_FIRST_MS, grace.signal)]);
+    await Promise.race([idleGone, this.deps.clock.sleep(IDLE_FIRST_MS, grace.signal)]);
     grace.abort();
     // Then refuse new clients, so they do not wait in a backlog nobody will accept from.
     const address = this.#listener?.address;
     await this.#closeListener();
-    if (address !== undefined) this.#deps.log.emit({ event: 'service.closed', entry: this.name, address });
-    const busy = [...this.#workers].filter(([, s]) => s !== 'ready').map(([w]) => level.stop(w, plan));
-    const outcomes = [...(await idleGone), ...(await Promise.all(busy))];
-    this.#state = { kind: 'stopped' }; // stopping -> stopped
-    resolveDone(outcomes);
-    return outcomes;
+    if (address !== undefined) this.deps.log.emit({ event: 'service.closed', entry: this.name, address });
+    const busy = [...this.#workers].filter(([, s]) => s !== 'ready').map(([w]) => level.stop(w, ladder));
+    return [...(await idleGone), ...(await Promise.all(busy))];
+  }
+
+  #cancelCooling(): void {
+    if (this.#state.kind === 'cooling') this.#state.cancel.abort();
   }
 
   async #closeListener(): Promise<void> {
@@ -192,7 +193,7 @@ export class ServicePool implements Unit {
     if (this.#listener === undefined || this.#watcher !== undefined) return;
     this.#watcher = this.#listener.watch(
       () => this.#onClientWaiting(),
-      (why) => this.#deps.log.emit({ event: 'service.watcher-lost', entry: this.name, reason: why }),
+      (why) => this.deps.log.emit({ event: 'service.watcher-lost', entry: this.name, reason: why }),
     );
     this.#watcher.start();
   }
@@ -202,41 +203,41 @@ export class ServicePool implements Unit {
     let live = 0;
     for (const s of this.#workers.values()) if (s !== 'recycling') live++;
     if (live >= maxchild) return false;
-    if (allowedToFork(this.#forks, this.#deps.clock.now(), maxforkrate)) return true;
+    if (allowedToFork(this.#forks, this.deps.clock.now(), maxforkrate)) return true;
     this.#retryForkLater();
     return false;
   }
 
   /** Starts workers until prefork are ready (babysit: at least one alive). Idempotent. */
   #reconcile(): void {
-    if (this.#state.kind !== 'running') return;
+    if (!this.#live) return;
     if (this.#listener === undefined) {
       const want = Math.max(1, this.entry.prefork);
       while (this.#workers.size < want && this.#canFork()) this.#spawnWorker();
       return;
     }
     const { prefork } = limitsOf(this.entry);
-    while (this.ready < prefork && this.#canFork()) this.#spawnWorker();
+    while (this.readyCount < prefork && this.#canFork()) this.#spawnWorker();
     this.#maybeRearm();
   }
 
   /** The watcher saw a client waiting: start a worker for it, unless an idle one will take it. */
   #onClientWaiting(): void {
-    if (this.#state.kind !== 'running' || this.ready > 0) return;
+    if (!this.#live || this.readyCount > 0) return;
     if (this.#canFork()) this.#spawnWorker();
   }
 
   /** Watch the socket again once no worker is idle (Cyrus selects on it only then). */
   #maybeRearm(): void {
-    if (this.#state.kind === 'running' && this.#watcher?.state === 'reported' && this.ready === 0 && this.#canFork()) this.#watcher.rearm();
+    if (this.#live && this.#watcher?.state === 'reported' && this.readyCount === 0 && this.#canFork()) this.#watcher.rearm();
   }
 
   #retryForkLater(): void {
     if (this.#forkRetry !== undefined) return;
     const retry = new AbortController();
     this.#forkRetry = retry;
-    const waitMs = Math.max(1, (this.#forks[0] ?? this.#deps.clock.now()) + 1000 - this.#deps.clock.now());
-    void this.#deps.clock.sleep(waitMs, retry.signal).then(() => {
+    const waitMs = Math.max(1, (this.#forks[0] ?? this.deps.clock.now()) + 1000 - this.deps.clock.now());
+    void this.deps.clock.sleep(waitMs, retry.signal).then(() => {
       this.#forkRetry = undefined;
       if (!retry.signal.aborted) this.#reconcile();
     });
@@ -244,19 +245,17 @@ export class ServicePool implements Unit {
 
   #spawnWorker(): void {
     const listener = this.#listener;
-    const { spec, opts } = workerLaunch(this.entry, listener, this.#deps.nextTag());
-    const child = Child.spawn(spec, opts, this.#deps);
-    this.#forks = recordFork(this.#forks, this.#deps.clock.now(), limitsOf(this.entry).maxforkrate);
-    this.#spawned += 1;
-    this.#recentForks = [...this.#recentForks.filter((t) => this.#deps.clock.now() - t < FORK_RATE_SAMPLE_MS), this.#deps.clock.now()].slice(-1000);
-    this.#last = child;
+    const { spec, opts } = workerLaunch(this.entry, listener, this.deps.nextTag());
+    const child = this.launch(spec, opts);
+    this.#forks = recordFork(this.#forks, this.deps.clock.now(), limitsOf(this.entry).maxforkrate);
+    this.#recentForks = [...this.#recentForks.filter((t) => this.deps.clock.now() - t < FORK_RATE_SAMPLE_MS), this.deps.clock.now()].slice(-1000);
     this.#workers.set(child, 'ready');
-    const status = child.process.stdio[3] as Socket | null | undefined;
+    const status = child.channel;
     if (listener && status) attachStatusChannel(status, (m) => this.#onStatus(child, m));
     void child.exited.then(() => this.#onWorkerExit(child));
   }
 
-  #onStatus(child: Child, m: StatusMessage): void {
+  #onStatus(child: ChildHandle, m: StatusMessage): void {
     const current = this.#workers.get(child);
     if (current === undefined || current === 'recycling') return; // an echo from the past, or recycling
     switch (m.kind) {
@@ -280,55 +279,58 @@ export class ServicePool implements Unit {
     for (const [child, state] of this.#workers) {
       if (state === 'recycling') continue;
       this.#workers.set(child, 'recycling'); // ready|busy -> recycling
-      child.notify('SIGHUP');
+      child.signalOnly('SIGHUP');
     }
   }
 
-  #onWorkerExit(child: Child): void {
+  #onWorkerExit(child: ChildHandle): void {
     const was = this.#workers.get(child);
     this.#workers.delete(child);
     const state = this.#state;
-    if (state.kind !== 'running') return;
     const s = child.state;
+    if (!this.#live || state.kind !== 'running' || s.kind !== 'exited') return;
     // A worker that fails before taking a connection is a ready-fail (see ready-fails.ts for what counts).
-    if (s.kind === 'exited' && was === 'ready' && isReadyFail(s.exit)) {
+    if (was === 'ready' && isReadyFail(s.exit)) {
       this.#readyFails += 1;
-      const { chain, tripped } = recordReadyFail(state.failChain, this.#deps.clock.now(), this.#deps.settings());
+      const { chain, tripped } = recordReadyFail(state.failChain, this.deps.clock.now(), this.deps.settings());
       if (tripped) {
-        const why = `${chain.length} workers failed before taking a connection, each within ${this.#deps.settings().readyFailIntervalMs} ms of the previous`;
+        const why = `${chain.length} workers failed before taking a connection, each within ${this.deps.settings().readyFailIntervalMs} ms of the previous`;
         if (this.entry.babysit) this.#cool(chain, why);
         else void this.#disable(why);
         return;
       }
       this.#state = { kind: 'running', failChain: chain }; // running -> running
     }
-    if (was !== 'recycling') this.#deps.log.emit({ event: 'service.worker-lost', entry: this.name, pid: child.pid ?? -1, replacing: true });
+    // lost: it crashed or was killed from outside; a worker that served its share and left is not
+    if (was !== 'recycling' && !s.expected) this.deps.log.emit({ event: 'service.worker-lost', entry: this.name, pid: child.pid ?? -1, replacing: true });
     this.#reconcile();
   }
 
   /** babysit, as Cyrus 3.12: wait ready_fail_interval, then start one worker and allow one more failure. */
   #cool(chain: readonly number[], reason: string): void {
-    const waitMs = this.#deps.settings().readyFailIntervalMs;
+    const waitMs = this.deps.settings().readyFailIntervalMs;
     const cancel = new AbortController();
-    this.#state = { kind: 'cooling', until: this.#deps.clock.now() + waitMs, failChain: chain, cancel }; // running -> cooling
-    this.#deps.log.emit({ event: 'service.cooling', entry: this.name, reason, waitMs });
-    void this.#deps.clock.sleep(waitMs, cancel.signal).then(() => {
+    this.#state = { kind: 'cooling', until: this.deps.clock.now() + waitMs, failChain: chain, cancel }; // running -> cooling
+    this.deps.log.emit({ event: 'service.cooling', entry: this.name, reason, waitMs });
+    void this.deps.clock.sleep(waitMs, cancel.signal).then(() => {
       const s = this.#state;
-      if (cancel.signal.aborted || s.kind !== 'cooling') return;
-      this.#state = { kind: 'running', failChain: s.failChain.slice(1) }; // cooling -> running: one more failure trips it again
+      if (cancel.signal.aborted || this.ending || s.kind !== 'cooling') return;
+      // cooling -> running. As Cyrus (check_undermanned): one failure fewer, the last one now, so one
+      // more failure within ready_fail_interval of this restart trips it again
+      this.#state = { kind: 'running', failChain: [...s.failChain.slice(1, -1), this.deps.clock.now()] };
       this.#reconcile();
     });
   }
 
   async #disable(reason: string): Promise<void> {
     this.#state = { kind: 'disabled', reason }; // running -> disabled
-    this.#deps.log.emit({ event: 'service.disabled', entry: this.name, reason });
+    this.deps.log.emit({ event: 'service.disabled', entry: this.name, reason });
     // As Cyrus: the socket is closed, so clients are refused until a reload binds it again.
     const listener = this.#listener;
     await this.#closeListener();
     this.#listener = undefined;
     if (listener === undefined) return;
     listener.close(); // our copy; a reload binds a fresh socket
-    this.#deps.log.emit({ event: 'service.closed', entry: this.name, address: listener.address });
+    this.deps.log.emit({ event: 'service.closed', entry: this.name, address: listener.address });
   }
 }

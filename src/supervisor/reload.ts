@@ -15,9 +15,9 @@
 import type { Config, DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';
 import { diffConfigs, type SectionDiff } from '../config/diff.js';
 import type { BoundListener } from '../service/listener.js';
-import { ServicePool } from '../service/pool.js';
+import type { ServicePool } from '../service/pool.js';
 import type { Unit, UnitDeps } from '../service/unit.js';
-import { bindFor, isSocketService, needsRestart, sameSocket, type LiveUnit } from './units.js';
+import { bindFor, isSocketService, needsRestart, sameSocket, updateEntry, type LiveUnit } from './units.js';
 
 /** What a reload needs of the supervisor. */
 export interface ReloadHost {
@@ -74,7 +74,7 @@ function applyPlain<E extends DaemonEntry | EventEntry | ServiceEntry>(host: Rel
     const unit = host.unit(before.name);
     if (unit === undefined) continue;
     if (!needsRestart(before, after)) {
-      unit.entry = after; // only how it is stopped changed
+      updateEntry(unit, after); // only how it is stopped changed
       continue;
     }
     c.changed.push(after.name);
@@ -107,14 +107,14 @@ async function applyServices(host: ReloadHost, diff: SectionDiff<ServiceEntry>, 
   // Removed services close first: a new one may reuse the address (a unix path in particular).
   for (const entry of diff.removed) {
     const unit = host.unit(entry.name);
-    if (unit instanceof ServicePool && isSocketService(entry)) {
+    if (unit?.section === 'SERVICES' && isSocketService(entry)) {
       host.recycleAway(unit);
       c.removed.push(entry.name);
     } else plain.removed.push(entry);
   }
   for (const pair of diff.changed) {
     const unit = host.unit(pair.before.name);
-    if (!(unit instanceof ServicePool) || !isSocketService(pair.before) || !isSocketService(pair.after)) {
+    if (unit?.section !== 'SERVICES' || !isSocketService(pair.before) || !isSocketService(pair.after)) {
       plain.changed.push(pair);
       continue;
     }
@@ -126,7 +126,7 @@ async function applyServices(host: ReloadHost, diff: SectionDiff<ServiceEntry>, 
   }
   for (const entry of diff.unchanged) {
     const unit = host.unit(entry.name);
-    if (!(unit instanceof ServicePool) || !isSocketService(entry)) continue;
+    if (unit?.section !== 'SERVICES' || !isSocketService(entry)) continue;
     const listener = unit.listener ?? (await bind(entry));
     await unit.reload(entry, listener);
   }

@@ -1,30 +1,39 @@
-// Is this instance a replication master, and where are its sync logs? Read from its imapd.conf
-// (SUPERVISOR.cyrus_config) with the replication module: configdirectory, sync_log,
-// sync_log_channels. squatter's channel is left out: sync_client never reads it.
+// Is this instance a replication master, and where are its sync logs? Read from the imapd.conf
+// settings the config was loaded with (SUPERVISOR.cyrus_config, read at start and at each reload,
+// never later): configdirectory, sync_log, sync_log_channels. squatter's channel is left out:
+// sync_client never reads it.
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/types.js';
-import { ok, type Result } from '../errors.js';
-import { loadImapdConf } from '../config/imapd-conf.js';
-import { backlogOfSync, channelsOf } from '../replication/sync-dir.js';
+import { backlogOfSync, channelsOf, type Channel, type ChannelBacklog } from '../replication/sync-dir.js';
 import { isRollingSyncClient } from '../service/daemon.js';
 import type { Unit } from '../service/unit.js';
-import type { Channel } from '../replication/sync-dir.js';
-import type { Replication } from './sync-drain.js';
 
-/** The Replication of a config, or undefined when it is not a replication master. */
-export function replicationOf(config: Config, clock: Clock, daemons: () => readonly Unit[]): Result<(Replication & { readonly channels: readonly Channel[] }) | undefined, string> {
-  const imapdConf = config.supervisor.cyrusConfig;
-  if (imapdConf === undefined) return ok(undefined);
-  // read with the config (start, reload); read now only when it could not be read then
-  const conf = config.cyrus !== undefined ? ok(config.cyrus.imapd) : loadImapdConf(imapdConf);
-  if (!conf.ok) return conf;
-  if (!conf.value.syncLog) return ok(undefined);
-  const channels = channelsOf(conf.value).filter((c) => c.consumer === 'sync_client');
-  const syncClients = new Set(config.daemons.filter((d) => isRollingSyncClient(d.argv)).map((d) => d.name));
-  return ok({
+/** How the supervisor sees the instance's replication, fixed with its config. */
+export interface ReplicationView {
+  readonly channels: readonly Channel[];
+  /** Reads every channel's backlog now. */
+  readonly read: () => readonly ChannelBacklog[];
+  /** How long the drain waits for the rolling sync_client (SUPERVISOR.sync_drain_timeout). */
+  readonly drainTimeoutMs: number;
+  /** The DAEMON entries that run the rolling sync_client. */
+  readonly syncClients: ReadonlySet<string>;
+}
+
+/** The replication of `config`, or undefined when it is not a replication master (pure but for `read`). */
+export function replicationOf(config: Config, clock: Clock): ReplicationView | undefined {
+  const imapd = config.cyrus?.imapd;
+  if (imapd === undefined || !imapd.syncLog) return undefined;
+  const channels = channelsOf(imapd).filter((c) => c.consumer === 'sync_client');
+  return {
     channels,
     read: () => channels.map((c) => backlogOfSync(c, clock)),
     drainTimeoutMs: config.supervisor.syncDrainTimeoutMs,
-    replicating: () => daemons().some((d) => syncClients.has(d.name) && /running|backoff/.test(d.describe().state)),
-  });
+    syncClients: new Set(config.daemons.filter((d) => isRollingSyncClient(d.argv)).map((d) => d.name)),
+  };
+}
+
+/** True while a rolling sync_client runs, or is about to be restarted, to drain the sync logs. */
+export function isReplicating(view: ReplicationView, units: Iterable<Unit>): boolean {
+  for (const u of units) if (view.syncClients.has(u.name) && u.section === 'DAEMON' && (u.state.kind === 'running' || u.state.kind === 'backoff')) return true;
+  return false;
 }

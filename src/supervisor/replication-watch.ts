@@ -6,8 +6,7 @@ import type { Config } from '../config/types.js';
 import type { Log } from '../log.js';
 import { BacklogWatch } from '../replication/backlog-watch.js';
 import { flushChannels } from '../replication/flush.js';
-import type { Unit } from '../service/unit.js';
-import { replicationOf } from './replication-of.js';
+import type { ReplicationView } from './replication-of.js';
 import type { StatusSnapshot } from './status.js';
 
 /** A log-run older than this many check intervals, with no live sync_client, is replayed. */
@@ -23,15 +22,9 @@ export class ReplicationWatch {
     this.#clock = clock;
   }
 
-  /** Starts watching when `config` is a replication master; a no-op otherwise. */
-  start(config: Config, log: Log, daemons: () => readonly Unit[]): void {
-    const r = replicationOf(config, this.#clock, daemons);
-    if (!r.ok) {
-      log.emit({ event: 'replication.config-error', message: r.error });
-      return;
-    }
-    if (r.value === undefined) return;
-    const { channels, replicating } = r.value;
+  /** Starts watching `view` (a replication master's sync logs) with `config`'s thresholds. */
+  start(view: ReplicationView, config: Config, log: Log, replicating: () => boolean): void {
+    const { channels } = view;
     const s = config.supervisor;
     const watch = new BacklogWatch(channels, {
       clock: this.#clock,

@@ -7,7 +7,7 @@ import { describeBacklog as describeChannel, isEmpty, type ChannelBacklog } from
 
 export type { ChannelBacklog } from '../replication/sync-dir.js';
 
-/** How the supervisor sees the instance's replication. */
+/** What the drain reads: the sync logs, and whether anything still empties them. */
 export interface Replication {
   /** Reads every channel's backlog now. */
   readonly read: () => readonly ChannelBacklog[];
@@ -21,7 +21,7 @@ export interface Replication {
 export const DRAIN_POLL_MS = 200;
 
 /** What is left in a channel and the command that replays it. */
-export const describeBacklog = (b: ChannelBacklog): string => `${describeChannel(b)}; replay with: ${b.replay}`;
+export const backlogWithReplay = (b: ChannelBacklog): string => `${describeChannel(b)}; replay with: ${b.replay}`;
 
 /** Channels with something pending (or unreadable: then not verifiably empty). */
 export const pending = (all: readonly ChannelBacklog[]): ChannelBacklog[] => all.filter((b) => !isEmpty(b));
@@ -43,11 +43,11 @@ export async function drainSyncLogs(r: Replication, deps: { clock: Clock; log: L
     }
     const why = skip.aborted ? 'skipped by a second shutdown signal' : clock.now() >= deadline ? `sync_drain_timeout (${r.drainTimeoutMs} ms) passed` : !r.replicating() ? 'no rolling sync_client is running' : undefined;
     if (why !== undefined) {
-      log.emit({ event: 'replication.not-drained', reason: why, backlog: left.map(describeBacklog) });
+      log.emit({ event: 'replication.not-drained', reason: why, backlog: left.map(backlogWithReplay) });
       return left;
     }
     if (clock.now() >= nextReport) {
-      log.emit({ event: 'replication.backlog', channels: left.map(describeBacklog), remainingMs: deadline - clock.now() });
+      log.emit({ event: 'replication.backlog', channels: left.map(backlogWithReplay), remainingMs: deadline - clock.now() });
       nextReport = clock.now() + deps.progressIntervalMs;
     }
     await clock.sleep(Math.min(DRAIN_POLL_MS, deadline - clock.now()), skip);

@@ -24,6 +24,14 @@ export function unitOf(entry: ServiceEntry | EventEntry | DaemonEntry, deps: Uni
   }
 }
 
+/** Gives a live unit the changed entry of its name (a reload); an entry of another section is a bug. */
+export function updateEntry(unit: LiveUnit, entry: LiveUnit['entry']): void {
+  if (unit.section === 'SERVICES' && entry.section === 'SERVICES') unit.update(entry);
+  else if (unit.section === 'EVENTS' && entry.section === 'EVENTS') unit.update(entry);
+  else if (unit.section === 'DAEMON' && entry.section === 'DAEMON') unit.update(entry);
+  else throw new Error(`bug: ${unit.section} ${unit.name} given a ${entry.section} entry`);
+}
+
 /** Binds the socket of a SERVICES entry that has `listen`. */
 export function bindFor(entry: ServiceEntry, backlog: number): Promise<Result<BoundListener, string>> | undefined {
   return entry.listen === undefined ? undefined : bindListener(entry.name, entry.listen, entry.proto, backlog, entry.user);

@@ -30,11 +30,11 @@ describe('metrics endpoint', () => {
     server = started.value;
     expect(server.port).toBeGreaterThan(0);
 
-    metrics.observe({ event: 'child.started', entry: 'imap', section: 'SERVICES', pid: 101, cmd: 'imapd' });
-    metrics.observe({ event: 'child.started', entry: 'imap', section: 'SERVICES', pid: 102, cmd: 'imapd' });
-    metrics.observe({ event: 'child.exited', entry: 'imap', section: 'SERVICES', pid: 101, code: null, signal: 'SIGSEGV', durationMs: 5, expected: false });
-    metrics.observe({ event: 'shutdown.escalate', level: 'term', trigger: 'quit_timeout' });
-    metrics.observe({ event: 'shutdown.escalate', level: 'term', trigger: 'SIGQUIT' });
+    metrics.observe({ event: 'child.started', entry: 'imap', section: 'SERVICES', pid: 101, cmd: 'imapd', worker: true });
+    metrics.observe({ event: 'child.started', entry: 'imap', section: 'SERVICES', pid: 102, cmd: 'imapd', worker: true });
+    metrics.observe({ event: 'child.exited', entry: 'imap', section: 'SERVICES', pid: 101, code: null, signal: 'SIGSEGV', durationMs: 5, expected: false, worker: true });
+    metrics.observe({ event: 'shutdown.escalate', escalation: 'term', trigger: 'quit_timeout' });
+    metrics.observe({ event: 'shutdown.escalate', escalation: 'term', trigger: 'SIGQUIT' });
     metrics.observe({ event: 'shutdown.command-done', entry: 'flush', outcome: 'exit code 0', ok: true, durationMs: 1, stderrTail: [] });
     metrics.observe({ event: 'shutdown.done', exitCode: 3, verdict: 'v', durationMs: 12_500, escalated: ['imap[102]'], failedCommands: [] });
 

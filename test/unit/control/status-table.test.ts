@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatus } from '../../../src/control/status-table.js';
-import { formatDuration } from '../../../src/control/text.js';
+import { formatDuration } from '../../../src/text.js';
 import { snapshot } from './fake-host.js';
 
 describe('renderStatus', () => {

@@ -1,4 +1,4 @@
-// Small text helpers for command output: durations and aligned columns.
+// Small text helpers for output meant for people: durations, aligned columns, short lists.
 
 /** `850ms`, `12s`, `3m05s`, `2h07m`, `3d04h`: short and unambiguous. */
 export function formatDuration(ms: number): string {
@@ -23,4 +23,12 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 export function listSome(items: readonly string[], max: number): string {
   if (items.length <= max) return items.join(', ');
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** A moment for people, in local time: `04:01` within the next day, else `2026-12-24 04:01`. */
+export function formatClock(atMs: number, nowMs: number): string {
+  const d = new Date(atMs);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return Math.abs(atMs - nowMs) < 86_400_000 ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }

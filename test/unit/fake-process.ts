@@ -1,0 +1,113 @@
+// Fake processes for unit tests of units, the supervisor and the shutdown: what UnitDeps.spawn
+// returns instead of a Child. No process is started; each fake exits when the test says so, or on
+// the signals it is told to obey, on the manual clock's time.
+import { PassThrough } from 'node:stream';
+import { isExpectedExit, type ChildHandle, type ChildState, type SpawnChild, type SpawnOptions, type StopStep } from '../../src/child/child.js';
+import type { ExitInfo } from '../../src/child/exit.js';
+import { STATUS } from '../../src/child/status-channel.js';
+import type { Clock } from '../../src/clock.js';
+import type { CommandSpec } from '../../src/config/types.js';
+
+/** A fake process; `obeys` lists the signals it exits on (SIGKILL always), with exit code 0. */
+export class FakeProcess implements ChildHandle {
+  readonly spec: CommandSpec;
+  readonly tag: string;
+  readonly opts: SpawnOptions;
+  readonly exited: Promise<ExitInfo>;
+  readonly stderrTail: string[] = [];
+  readonly channel: PassThrough | undefined;
+  /** Every signal it got, in order (signalOnly ones with step undefined). */
+  readonly received: { signal: NodeJS.Signals; step: StopStep | undefined }[] = [];
+  obeys: readonly NodeJS.Signals[];
+  #state: ChildState;
+  readonly #clock: Clock;
+  #resolve: (e: ExitInfo) => void = () => undefined;
+
+  constructor(spec: CommandSpec, opts: SpawnOptions, pid: number, clock: Clock, obeys: readonly NodeJS.Signals[]) {
+    this.spec = spec;
+    this.opts = opts;
+    this.tag = opts.tag;
+    this.#clock = clock;
+    this.obeys = obeys;
+    this.#state = { kind: 'running', pid, startedAt: clock.now() };
+    this.exited = new Promise((r) => (this.#resolve = r));
+    this.channel = opts.extraFds?.[0] === 'pipe' ? new PassThrough() : undefined;
+  }
+
+  get state(): ChildState {
+    return this.#state;
+  }
+
+  get pid(): number | undefined {
+    return this.#state.pid;
+  }
+
+  get label(): string {
+    return `${this.spec.name}[${this.pid ?? '-'}]`;
+  }
+
+  get alive(): boolean {
+    return this.#state.kind !== 'exited';
+  }
+
+  signal(signal: NodeJS.Signals, step: StopStep): void {
+    this.received.push({ signal, step });
+    const s = this.#state;
+    if (s.kind === 'exited') return;
+    this.#state = { kind: 'stopping', pid: s.pid, startedAt: s.startedAt, step, signal, signalledAt: this.#clock.now() };
+    if (signal === 'SIGKILL') this.exit(null, 'SIGKILL');
+    else if (this.obeys.includes(signal)) this.exit(0);
+  }
+
+  signalOnly(signal: NodeJS.Signals): void {
+    this.received.push({ signal, step: undefined });
+    if (this.alive && this.obeys.includes(signal)) this.exit(0);
+  }
+
+  /** Exits now, as the real process would (`expected` worked out as Child does). */
+  exit(code: number | null, signal: NodeJS.Signals | null = null): void {
+    const s = this.#state;
+    if (s.kind === 'exited') return;
+    const exit: ExitInfo = { code, signal, spawnError: undefined, at: this.#clock.now() };
+    this.#state = { kind: 'exited', pid: s.pid, startedAt: s.startedAt, exit, expected: isExpectedExit(s.kind, this.opts.role, code, signal) };
+    this.#resolve(exit);
+  }
+
+  /** Writes a Cyrus status message on its fd 3, as a worker does. */
+  status(message: keyof typeof STATUS): void {
+    const record = Buffer.alloc(8);
+    record.writeInt32LE(STATUS[message], 0);
+    record.writeInt32LE(this.pid ?? 0, 4);
+    this.channel?.write(record);
+  }
+
+  isGone(): Promise<boolean> {
+    return Promise.resolve(this.#state.kind === 'exited');
+  }
+
+  settle(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A spawner of fakes that keeps every one it made; fakes obey `obeys` unless changed. */
+export function fakeSpawner(clock: Clock, obeys: readonly NodeJS.Signals[] = ['SIGQUIT', 'SIGTERM']): { spawn: SpawnChild; spawned: FakeProcess[]; alive: () => FakeProcess[] } {
+  const spawned: FakeProcess[] = [];
+  let pid = 1000;
+  return {
+    spawned,
+    alive: () => spawned.filter((p) => p.alive),
+    spawn: (spec, opts) => {
+      const p = new FakeProcess(spec, opts, ++pid, clock, obeys);
+      spawned.push(p);
+      return p;
+    },
+  };
+}
+
+/** Lets pending promise callbacks run (a few turns of the microtask queue, and stream events). */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await new Promise<void>((r) => setImmediate(r));
+  }
+}
