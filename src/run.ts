@@ -12,14 +12,13 @@ import { startCyrusUpkeep } from './ops/cyrus-upkeep.js';
 import { createNotifier, notificationFor } from './ops/notify.js';
 import { launcherOf } from './ops/launcher.js';
 import { buildShutdownReport, writeReportAtomically } from './ops/report.js';
-import { ShutdownTimeline } from './ops/shutdown-timeline.js';
 import { startSyslogSink } from './ops/syslog-sink.js';
 import { startControlServer } from './control/server.js';
 import { err, EXIT, formatDiagnostic, ok, type ExitCode } from './errors.js';
 import { createReadyFile, removeReadyFile } from './ops/ready-file.js';
-import { createLog, print, type Log } from './log.js';
+import { createLog, print, type Log, type LogLevel } from './log.js';
 import { SignalRouter } from './signals.js';
-import { actionFor, type SupervisorEvent } from './supervisor/phase.js';
+import type { SupervisorEvent } from './supervisor/phase.js';
 import { acquirePidfile } from './supervisor/pidfile.js';
 import { Supervisor, type RunResult } from './supervisor/supervisor.js';
 import { stopTaggedNow } from './child/kill-tree.js';
@@ -33,6 +32,7 @@ export interface RunOptions {
   /** The config file and the SUPERVISOR settings of the command line. */
   readonly source: ConfigSource;
   readonly logFormat: 'json' | 'pretty' | undefined;
+  readonly logLevel: LogLevel;
   readonly version: string;
   /** Every signal's handler, installed before anything else was loaded (first.ts). */
   readonly signals: SignalRouter;
@@ -42,7 +42,7 @@ export interface RunOptions {
 async function startOperatorSurface(config: Config, supervisor: Supervisor, log: Log, dispatch: (e: SupervisorEvent) => void, finished: Promise<{ exitCode: number; verdict: string }>, version: string) {
   const s = config.supervisor;
   const closers: (() => Promise<void> | void)[] = [];
-  const control = await startControlServer(s.controlSocket, { status: () => supervisor.status(version), dispatch, subscribe: (l) => log.subscribe(l), finished });
+  const control = await startControlServer(s.controlSocket, { status: () => supervisor.status(version), dispatch, actionOf: (kind) => supervisor.actionOf(kind), subscribe: (l) => log.subscribe(l), finished });
   if (control.ok) {
     log.emit({ event: 'control.listening', path: s.controlSocket });
     closers.push(() => control.value.close());
@@ -81,13 +81,9 @@ async function startOperatorSurface(config: Config, supervisor: Supervisor, log:
 }
 
 /** Writes the shutdown report; a failure is logged, never fatal. */
-async function writeReport(result: RunResult, config: Config, timeline: ShutdownTimeline, log: Log, version: string, request: { mode: 'graceful' | 'fast'; trigger: string } | undefined): Promise<void> {
+async function writeReport(result: RunResult, config: Config, log: Log, version: string): Promise<void> {
   if (result.report === undefined) return;
-  const doc = buildShutdownReport(result.report, {
-    supervisorPid: process.pid, config: config.file, version, hostname: hostname(),
-    mode: request?.mode ?? 'graceful', trigger: request?.trigger ?? 'unknown',
-    startedAtMs: timeline.beganAtMs ?? realClock.now(), writtenAtMs: realClock.now(), steps: timeline.steps,
-  });
+  const doc = buildShutdownReport(result.report, { supervisorPid: process.pid, config: config.file, version, hostname: hostname(), writtenAtMs: realClock.now() });
   const written = await writeReportAtomically(config.supervisor.reportFile, doc);
   if (written.ok) log.emit({ event: 'report.written', file: config.supervisor.reportFile, safeToFailOver: doc.verdict.safeToFailOver });
   else log.emit({ event: 'report.failed', file: config.supervisor.reportFile, message: written.error });
@@ -122,7 +118,7 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
   const config = loaded.value;
   if (config.supervisor.gracefulSignal === 'SIGTERM') signals.remap('SIGTERM', { kind: 'shutdown', mode: 'graceful', trigger: 'SIGTERM' });
   const format = opts.logFormat ?? (config.supervisor.logFile === undefined && process.stderr.isTTY ? 'pretty' : 'json');
-  const created = await createLog({ format, file: config.supervisor.logFile });
+  const created = await createLog({ format, file: config.supervisor.logFile, level: opts.logLevel });
   if (!created.ok) {
     print.err(created.error);
     return EXIT.cannotStart;
@@ -143,8 +139,6 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
     return EXIT.cannotStart;
   }
   const readyFile = config.supervisor.readyFile;
-  const timeline = new ShutdownTimeline(realClock);
-  let request: { mode: 'graceful' | 'fast'; trigger: string } | undefined;
   const supervisor = new Supervisor(config, {
     clock: realClock,
     log,
@@ -162,13 +156,11 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
     },
   });
   const dispatch = (e: SupervisorEvent): void => {
-    if (e.kind === 'shutdown' && request === undefined) request = { mode: e.mode, trigger: e.trigger };
-    if (e.kind !== 'stray-signal') log.emit({ event: 'signal.received', signal: e.trigger, action: actionFor(supervisor.phase.kind, e.kind) });
+    if (e.kind !== 'stray-signal') log.emit({ event: 'signal.received', signal: e.trigger, action: supervisor.actionOf(e.kind) });
     supervisor.dispatch(e);
   };
   let finish: (r: { exitCode: number; verdict: string }) => void = () => undefined;
   const finished = new Promise<{ exitCode: number; verdict: string }>((r) => (finish = r));
-  const unsubscribeTimeline = log.subscribe((e) => timeline.observe(e));
   const surface = await startOperatorSurface(config, supervisor, log, dispatch, finished, opts.version);
   const upkeep = config.cyrus === undefined ? undefined : startCyrusUpkeep({
     config: () => supervisor.config, units: () => supervisor.status(opts.version).units, owner: () => launcher.value.ownerOf(supervisor.config.supervisor.user), log, clock: realClock,
@@ -190,8 +182,7 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
     const result = await supervisor.run();
     // the shutdown has finished (Cyrus 3.12): tooling that waits for the ready file to go may go on
     if (readyFile !== undefined) removeReadyFile(readyFile);
-    unsubscribeTimeline();
-    await writeReport(result, supervisor.config, timeline, log, opts.version, request);
+    await writeReport(result, supervisor.config, log, opts.version);
     log.emit({ event: 'supervisor.exit', code: result.exitCode, reason: result.reason });
     finish({ exitCode: result.exitCode, verdict: result.reason });
     // Let the control server write its `done` line to `quiesce stop` clients before it closes.

@@ -2,7 +2,7 @@
 import { EXIT, unreachable } from '../errors.js';
 import type { Action } from '../supervisor/phase.js';
 import { sendControlRequest, type ControlFailure } from './client.js';
-import { CONTROL_EXIT } from './exit-codes.js';
+import { CONTROL_EXIT } from '../exit-codes.js';
 import { progressLine } from './progress-text.js';
 import type { ControlReply, ControlRequest } from './protocol.js';
 import { renderStatus } from './status-table.js';
@@ -38,6 +38,8 @@ function describeAction(request: string, phase: string, action: Action): string 
       return `interrupting START (phase ${phase})`;
     case 'escalate':
       return request === 'stop' ? `already stopping (phase ${phase}): this escalates the stop, like a second signal` : `escalating (phase ${phase})`;
+    case 'skip-sync-drain':
+      return `phase ${phase}: no longer waiting for sync_client to empty the sync logs`;
     case 'abort-commands':
       return `phase ${phase}: killing the running SHUTDOWN command and skipping the rest`;
     case 'reload':

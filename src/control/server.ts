@@ -15,7 +15,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { err, ok, unreachable, type Result } from '../errors.js';
 import type { LogEvent } from '../log.js';
-import { actionFor, type SupervisorEvent } from '../supervisor/phase.js';
+import type { Action, SupervisorEvent } from '../supervisor/phase.js';
 import type { StatusSnapshot } from '../supervisor/status.js';
 import { encodeLine, MAX_REQUEST_BYTES, parseRequest, type ControlReply, type ControlRequest } from './protocol.js';
 import { clearStaleSocket } from './stale-socket.js';
@@ -26,6 +26,8 @@ export interface ControlHost {
   status(): StatusSnapshot;
   /** Handles an event exactly like a signal's. */
   dispatch(e: SupervisorEvent): void;
+  /** What an event of this kind does now (the phase x step x event table). */
+  actionOf(kind: SupervisorEvent['kind']): Action;
   /** Calls `listener` with every log event from now on; returns the unsubscribe function. */
   subscribe(listener: (e: LogEvent) => void): () => void;
   /** Resolves when the supervisor has finished, with its exit code and the shutdown verdict. */
@@ -160,7 +162,7 @@ function answer(socket: Socket, request: ControlRequest, host: ControlHost): voi
     return;
   }
   const phase = host.status().phase;
-  const accepted: ControlReply = { type: 'accepted', request: request.request, phase, action: actionFor(phase, event.kind) };
+  const accepted: ControlReply = { type: 'accepted', request: request.request, phase, action: host.actionOf(event.kind) };
   if (request.request === 'reload' && accepted.action === 'reload') {
     // Follow the reload until the instance says how it went: applied (what changed) or rejected
     // (why). Only the reload that read the file after this request answers it (reload-queue.ts).

@@ -9,7 +9,6 @@
 // blocking against 5.0-6.8 ms with --no-block, so the barrier costs nothing worth saving.
 // As root, systemd-notify attributes the message to its parent (quiesce), so NotifyAccess=main suffices.
 import { execFile } from 'node:child_process';
-import { DEFAULTS } from '../config/types.js';
 import type { LogEvent, LogEventName } from '../log.js';
 
 /** Defaults of the notifier. */
@@ -18,8 +17,6 @@ export const NOTIFY_DEFAULTS = {
   command: 'systemd-notify',
   /** A systemd-notify run taking longer is killed (a manager that never reads would block it). */
   commandTimeoutMs: 5_000,
-  /** Added to a SHUTDOWN command's timeout in EXTEND_TIMEOUT_USEC: its own quit + term at the defaults. */
-  extendMarginMs: DEFAULTS.quitTimeoutMs + DEFAULTS.termTimeoutMs,
 } as const;
 
 /** Sends notifications in order; a no-op when quiesce does not run under a notify-type unit. */
@@ -42,24 +39,25 @@ export interface NotifierOptions {
 /** STATUS= is one line; systemd shows it in `systemctl status`. */
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').slice(0, 400);
 
-type Mapper<K extends LogEventName> = (e: Extract<LogEvent, { event: K }>, extendMarginMs: number) => string[];
+type Mapper<K extends LogEventName> = (e: Extract<LogEvent, { event: K }>) => string[];
 
 /** The events systemd hears about; every other event sends nothing. */
 const NOTIFY_ON: { readonly [K in LogEventName]?: Mapper<K> } = {
   'supervisor.running': () => ['READY=1', 'STATUS=running'],
   'shutdown.begin': (e) => ['STOPPING=1', oneLine(`STATUS=stopping (${e.mode}, ${e.trigger})`)],
   'shutdown.step': (e) => [oneLine(`STATUS=stopping: ${e.step}: ${e.detail}`)],
-  'shutdown.escalate': (e) => [oneLine(`STATUS=stopping: escalated to ${e.level}`)],
-  // Past TimeoutStopSec=, systemd keeps waiting as long as each extension is renewed in time.
-  'shutdown.command-begin': (e, margin) => [oneLine(`STATUS=stopping: SHUTDOWN ${e.entry}`), `EXTEND_TIMEOUT_USEC=${(e.timeoutMs + margin) * 1000}`],
+  'shutdown.escalate': (e) => [oneLine(`STATUS=stopping: escalated to ${e.escalation}`)],
+  // Past TimeoutStopSec=, systemd keeps waiting as long as each extension is renewed in time: a
+  // command's worst case is its timeout, then its own quit_timeout and term_timeout.
+  'shutdown.command-begin': (e) => [oneLine(`STATUS=stopping: SHUTDOWN ${e.entry}`), `EXTEND_TIMEOUT_USEC=${e.budgetMs * 1000}`],
   'shutdown.done': (e) => [oneLine(`STATUS=stopped, exit code ${e.exitCode}: ${e.verdict}`)],
   'config.reloaded': () => ['STATUS=running (config reloaded)'],
 };
 
 /** The notification a log event calls for, if any (pure). */
-export function notificationFor(e: LogEvent, extendMarginMs: number = NOTIFY_DEFAULTS.extendMarginMs): string[] | undefined {
+export function notificationFor(e: LogEvent): string[] | undefined {
   const map = NOTIFY_ON[e.event] as Mapper<LogEventName> | undefined;
-  return map?.(e, extendMarginMs);
+  return map?.(e);
 }
 
 /** A Notifier for this process's environment. */

@@ -1,5 +1,5 @@
 // `quiesce plan` output: the stop sequence as a numbered table, then a warning per exceeded limit.
-import { formatDuration, formatTable } from '../control/text.js';
+import { formatDuration, formatTable } from '../text.js';
 import type { PlanOverrun, PlanStep, StopPlan } from './plan.js';
 import { unreachable } from '../errors.js';
 

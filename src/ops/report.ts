@@ -6,11 +6,10 @@
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { describeExit } from '../child/exit.js';
-import { EXIT } from '../errors.js';
 import { err, ok, type Result } from '../errors.js';
+import { isSafeToFailOver } from '../exit-codes.js';
 import type { StopMode } from '../supervisor/phase.js';
 import type { ShutdownReport } from '../supervisor/shutdown.js';
-import type { TimedStep } from './shutdown-timeline.js';
 
 /** Version of the document layout; bumped on any incompatible change. */
 export const REPORT_SCHEMA = 'quiesce.shutdown-report/1';
@@ -21,13 +20,8 @@ export interface ReportContext {
   readonly config: string;
   readonly version: string;
   readonly hostname: string;
-  readonly mode: StopMode;
-  readonly trigger: string;
-  /** Epoch ms of shutdown.begin. */
-  readonly startedAtMs: number;
   /** Epoch ms the report is built. */
   readonly writtenAtMs: number;
-  readonly steps: readonly TimedStep[];
 }
 
 /** The document, as written to disk. */
@@ -58,9 +52,6 @@ export interface ShutdownReportDocument {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Failing over is safe when every SHUTDOWN command succeeded (exit 0 or 3), as the exit code says. */
-export const isSafeToFailOver = (exitCode: number): boolean => exitCode === EXIT.clean || exitCode === EXIT.escalated;
-
 function reasonsOf(r: ShutdownReport): string[] {
   const failed = r.commands.filter((c) => !c.ok);
   const escalated = r.stops.filter((s) => s.escalated);
@@ -88,9 +79,9 @@ export function buildShutdownReport(r: ShutdownReport, ctx: ReportContext): Shut
     schema: REPORT_SCHEMA,
     writtenAt: iso(ctx.writtenAtMs),
     supervisor: { pid: ctx.supervisorPid, config: ctx.config, version: ctx.version, hostname: ctx.hostname },
-    shutdown: { mode: ctx.mode, trigger: ctx.trigger, startedAt: iso(ctx.startedAtMs), durationMs: r.durationMs },
+    shutdown: { mode: r.mode, trigger: r.trigger, startedAt: iso(r.startedAtMs), durationMs: r.durationMs },
     verdict: { exitCode: r.exitCode, safeToFailOver: isSafeToFailOver(r.exitCode), summary: r.verdict, reasons: reasonsOf(r), caveats: caveatsOf(r) },
-    steps: ctx.steps.map((s) => ({ name: s.name, startedAt: iso(s.startedAtMs), durationMs: s.durationMs ?? null })),
+    steps: r.steps.map((s) => ({ name: s.name, startedAt: iso(s.startedAtMs), durationMs: s.durationMs })),
     children: {
       stopped: r.stops.length,
       escalated: r.stops.filter((s) => s.escalated).map((s) => ({ child: s.label, signals: s.steps, exit: describeExit(s.exit), durationMs: s.durationMs })),

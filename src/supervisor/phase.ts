@@ -6,6 +6,7 @@
 //      └──START failed, or a shutdown signal during START──────────────────────────────────────────────▶ stopped
 
 import type { ReloadReply } from './reload-queue.js';
+import type { StepKind } from './shutdown-steps.js';
 import { unreachable } from '../errors.js';
 
 /** How the shutdown was asked for: graceful = stop signal first (SIGQUIT), fast = SIGTERM first. */
@@ -47,16 +48,24 @@ export type Action =
   | 'begin-shutdown'
   | 'interrupt-start'
   | 'escalate'
+  /** During the sync drain: stop waiting for sync_client, go on with the DAEMONs. */
+  | 'skip-sync-drain'
   | 'abort-commands'
   | 'reload'
   | 'reopen-logs'
   | 'note-stray'
   | 'ignore';
 
-/** The state x event table: every pair has a written outcome. */
-export function actionFor(phase: PhaseKind, event: SupervisorEvent['kind']): Action {
+/**
+ * The phase x event table, refined by the shutdown step running (shutdown-steps.ts): every
+ * triple has a written outcome. A second shutdown signal or `quiesce escalate` moves the children
+ * being stopped one step up the ladder; during the sync drain, which waits for no child, it ends
+ * the wait instead.
+ */
+export function actionFor(phase: PhaseKind, event: SupervisorEvent['kind'], step?: StepKind): Action {
   if (event === 'reopen-logs') return 'reopen-logs';
   if (event === 'stray-signal') return 'note-stray';
+  if (phase === 'draining' && step === 'sync-drain' && event !== 'reload') return 'skip-sync-drain';
   switch (phase) {
     case 'starting':
       return event === 'reload' ? 'ignore' : 'interrupt-start';

@@ -19,7 +19,7 @@ export async function reportProgress(step: string, levels: () => readonly StopLe
         step,
         count: active.length,
         children: active.map((t) => t.child.label),
-        level: levels()[0]?.level ?? 'stop',
+        escalation: levels()[0]?.level ?? 'stop',
         nextEscalationInMs: deadlines.length > 0 ? Math.max(0, Math.min(...deadlines) - now) : null,
       });
     }

@@ -1,31 +1,40 @@
-// The shutdown sequence: drain services and events, stop daemons in reverse order, run SHUTDOWN commands, sweep.
+// One shutdown, from the first stop signal to the last sweep: it executes the steps of
+// shutdown-steps.ts in order and owns everything the shutdown knows while it runs (the stop
+// ladder's level, the step running, the SHUTDOWN command running, the timeline).
 import { StopLevel } from '../child/stop-level.js';
 import { findTagged, signalPid } from '../child/kill-tree.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { ShutdownEntry } from '../config/types.js';
-import { EXIT, type ExitCode } from '../errors.js';
+import { judgeShutdown, type ExitCode } from '../exit-codes.js';
+import { unreachable } from '../errors.js';
 import type { Unit, UnitDeps } from '../service/unit.js';
 import { describeOneShot, isOneShotSuccess, OneShot } from './one-shot.js';
 import type { PhaseKind, StopMode } from './phase.js';
 import { reportProgress } from './progress.js';
-import { describeBacklog, drainSyncLogs, pending, type ChannelBacklog, type Replication } from './sync-drain.js';
+import { costOf, PHASE_OF_STEP, STEP_LABEL, stepDetail, stepName, SWEEP, type ShutdownStep, type StepKind } from './shutdown-steps.js';
+import { backlogWithReplay, drainSyncLogs, pending, type ChannelBacklog, type Replication } from './sync-drain.js';
+
+/** The phases a shutdown goes through after `draining`, in order. */
+type LaterPhase = Extract<PhaseKind, 'stopping-daemons' | 'shutdown-commands'>;
+const PHASE_ORDER: readonly PhaseKind[] = ['draining', 'stopping-daemons', 'shutdown-commands'];
 
 /** What the shutdown works on. */
 export interface ShutdownInput {
   readonly mode: StopMode;
   readonly trigger: string;
-  /** SERVICES and EVENTS units, stopped together first. */
+  /** shutdownSteps() of the running config. */
+  readonly steps: readonly ShutdownStep[];
+  /** The units the drain stops: SERVICES and EVENTS, and socket services a reload removed that still have workers. */
   readonly drain: readonly Unit[];
-  /** Units already being stopped by a reload, with their own levels. */
+  /** Units already being stopped by a reload, with their own levels; the drain waits for them. */
   readonly retiring: readonly { readonly level: StopLevel; readonly done: Promise<readonly StopOutcome[]> }[];
-  /** DAEMON units in file order; stopped in reverse, one at a time. */
-  readonly daemons: readonly Unit[];
-  readonly commands: readonly ShutdownEntry[];
+  /** The live unit of a DAEMON entry. */
+  readonly daemon: (name: string) => Unit | undefined;
   /** The instance's sync logs, when it is a replication master (drained before the daemons stop, verified at the end). */
   readonly replication: Replication | undefined;
   /** Prefix of every QUIESCE_TAG this supervisor handed out. */
   readonly tagPrefix: string;
-  readonly enter: (phase: Extract<PhaseKind, 'stopping-daemons' | 'shutdown-commands'>) => void;
+  readonly enter: (phase: LaterPhase) => void;
 }
 
 /** How one SHUTDOWN command went. */
@@ -37,11 +46,26 @@ export interface CommandResult {
   readonly stderrTail: readonly string[];
 }
 
-/** The result of a whole shutdown: the exit code and why. */
+/** One step of a shutdown as it ran. */
+export interface TimedStep {
+  /** stepName(): `drain`, `daemons: stopping DAEMON syncclient`, `SHUTDOWN flush`, `sweep`. */
+  readonly name: string;
+  /** Epoch ms. */
+  readonly startedAtMs: number;
+  readonly durationMs: number;
+}
+
+/** The result of a whole shutdown: what happened, the exit code and why. */
 export interface ShutdownReport {
   readonly exitCode: ExitCode;
   readonly verdict: string;
+  readonly mode: StopMode;
+  readonly trigger: string;
+  /** Epoch ms of shutdown.begin. */
+  readonly startedAtMs: number;
   readonly durationMs: number;
+  /** The steps that ran (the sweep only when it found something). */
+  readonly steps: readonly TimedStep[];
   readonly stops: readonly StopOutcome[];
   readonly commands: readonly CommandResult[];
   readonly stragglers: readonly number[];
@@ -53,12 +77,19 @@ export interface ShutdownReport {
 export class ShutdownRun {
   readonly #input: ShutdownInput;
   readonly #deps: UnitDeps;
+  /** The ladder step every child being stopped is on (stop -> term -> kill). */
   readonly #level: StopLevel;
-  #aborted: string | undefined;
-  #current: OneShot | undefined;
-  #draining = false;
+  #phase: PhaseKind = 'draining';
+  #step: ShutdownStep | undefined;
+  /** The SHUTDOWN command running, and why the ones after it are skipped. */
+  #command: OneShot | undefined;
+  #commandsAborted: string | undefined;
   /** Aborted by a second shutdown signal while waiting for the sync logs to drain. */
-  readonly #skipDrain = new AbortController();
+  readonly #skipSyncDrain = new AbortController();
+  readonly #timeline: TimedStep[] = [];
+  readonly #stops: StopOutcome[] = [];
+  readonly #commands: CommandResult[] = [];
+  #stragglers: readonly number[] = [];
 
   constructor(input: ShutdownInput, deps: UnitDeps) {
     this.#input = input;
@@ -66,86 +97,127 @@ export class ShutdownRun {
     this.#level = new StopLevel(input.mode === 'graceful' ? 'stop' : 'term', deps.clock);
   }
 
-  /** Every child being stopped moves one step ahead (stop -> term -> kill). */
+  /** The kind of step running now (phase.ts's actionFor refines the phase with it). */
+  get step(): StepKind | undefined {
+    return this.#step?.kind;
+  }
+
+  /** Every child being stopped moves one step up the ladder (stop -> term -> kill). */
   escalate(trigger: string): void {
-    if (!this.#skipDrain.signal.aborted && this.#draining) {
-      this.#skipDrain.abort();
-      this.#deps.log.emit({ event: 'shutdown.escalate', level: this.#level.level, trigger: `${trigger}: not waiting for the sync logs any longer` });
-      return;
-    }
-    const level = this.#level.escalate();
+    const escalation = this.#level.escalate();
     for (const r of this.#input.retiring) r.level.escalate();
-    this.#deps.log.emit({ event: 'shutdown.escalate', level, trigger });
+    this.#deps.log.emit({ event: 'shutdown.escalate', escalation, trigger });
+  }
+
+  /** During the sync drain: stop waiting for sync_client. */
+  skipSyncDrain(trigger: string): void {
+    if (this.#skipSyncDrain.signal.aborted) return;
+    this.#skipSyncDrain.abort();
+    this.#deps.log.emit({ event: 'shutdown.escalate', escalation: this.#level.level, trigger: `${trigger}: not waiting for the sync logs any longer` });
   }
 
   /** During SHUTDOWN commands: kill the running one and skip the rest. */
   abortCommands(trigger: string): void {
-    this.#aborted ??= trigger;
-    this.#deps.log.emit({ event: 'shutdown.escalate', level: 'kill', trigger: `${trigger}: killing the running SHUTDOWN command, skipping the rest` });
-    this.#current?.interrupt('kill');
+    this.#commandsAborted ??= trigger;
+    this.#deps.log.emit({ event: 'shutdown.escalate', escalation: 'kill', trigger: `${trigger}: killing the running SHUTDOWN command, skipping the rest` });
+    this.#command?.interrupt('kill');
   }
 
   async run(): Promise<ShutdownReport> {
     const { clock, log } = this.#deps;
-    const started = clock.now();
+    const startedAtMs = clock.now();
     const { mode, trigger } = this.#input;
     log.emit({ event: 'shutdown.begin', mode, trigger });
-
-    const drainNames = this.#input.drain.map((u) => u.name);
-    log.emit({ event: 'shutdown.step', step: 'drain', detail: `stopping services and events: ${drainNames.join(', ') || '(none)'}` });
-    const drained = Promise.all([
-      ...this.#input.drain.map((u) => u.stop(this.#level)),
-      ...this.#input.retiring.map((r) => r.done),
-    ]);
-    await this.#watch('drain', drained);
-    const stops: StopOutcome[] = (await drained).flat();
-
-    const replication = this.#input.replication;
-    if (replication !== undefined) {
-      log.emit({ event: 'shutdown.step', step: 'sync-drain', detail: `writers stopped; waiting up to ${replication.drainTimeoutMs} ms for sync_client to empty the sync logs` });
-      this.#draining = true;
-      await drainSyncLogs(replication, { clock, log, progressIntervalMs: this.#deps.settings().progressIntervalMs }, this.#skipDrain.signal);
-      this.#draining = false;
+    for (const step of this.#input.steps) {
+      this.#enterPhaseOf(step);
+      this.#step = step;
+      const began = clock.now();
+      const recorded = await this.#execute(step);
+      if (recorded) this.#timeline.push({ name: stepName(step), startedAtMs: began, durationMs: clock.now() - began });
     }
-
-    this.#input.enter('stopping-daemons');
-    for (const daemon of [...this.#input.daemons].reverse()) {
-      log.emit({ event: 'shutdown.step', step: 'daemons', detail: `stopping DAEMON ${daemon.name}` });
-      const done = daemon.stop(this.#level);
-      await this.#watch('daemons', done);
-      stops.push(...(await done));
-    }
-
-    this.#input.enter('shutdown-commands');
-    const commands: CommandResult[] = [];
-    for (const entry of this.#input.commands) commands.push(await this.#runCommand(entry));
-
-    const stragglers = await this.#sweep();
-    const notReplicated = replication === undefined ? [] : pending(replication.read());
-    if (replication !== undefined) {
-      if (notReplicated.length === 0) log.emit({ event: 'replication.verified', channels: replication.read().length });
-      else log.emit({ event: 'replication.left', backlog: notReplicated.map(describeBacklog) });
-    }
-    return this.#verdict(stops, commands, stragglers, notReplicated, clock.now() - started);
+    this.#step = undefined;
+    const notReplicated = this.#verifyReplication();
+    const { exitCode, verdict } = judgeShutdown({
+      failedCommands: this.#commands.filter((c) => !c.ok),
+      notReplicated: notReplicated.map(backlogWithReplay),
+      escalated: this.#stops.filter((s) => s.escalated),
+    });
+    const durationMs = clock.now() - startedAtMs;
+    log.emit({
+      event: 'shutdown.done', exitCode, verdict, durationMs,
+      escalated: this.#stops.filter((s) => s.escalated).map((s) => s.label), failedCommands: this.#commands.filter((c) => !c.ok).map((c) => c.entry),
+    });
+    return {
+      exitCode, verdict, mode, trigger, startedAtMs, durationMs, steps: this.#timeline,
+      stops: this.#stops, commands: this.#commands, stragglers: this.#stragglers, notReplicated,
+    };
   }
 
-  #watch(step: string, until: Promise<unknown>): Promise<void> {
-    const levels = (): StopLevel[] => [this.#level, ...this.#input.retiring.map((r) => r.level)];
-    return reportProgress(step, levels, until, { ...this.#deps, intervalMs: this.#deps.settings().progressIntervalMs });
+  /** Enters every phase up to the step's own (a config without DAEMONs still passes stopping-daemons). */
+  #enterPhaseOf(step: ShutdownStep): void {
+    const target = PHASE_ORDER.indexOf(PHASE_OF_STEP[step.kind]);
+    for (let i = PHASE_ORDER.indexOf(this.#phase) + 1; i <= target; i++) {
+      const next = PHASE_ORDER[i] as LaterPhase;
+      this.#phase = next;
+      this.#input.enter(next);
+    }
   }
 
-  async #runCommand(entry: ShutdownEntry): Promise<CommandResult> {
+  /** Runs one step; true when it belongs in the timeline. */
+  async #execute(step: ShutdownStep): Promise<boolean> {
     const { log } = this.#deps;
-    if (this.#aborted !== undefined) {
-      const reason = `shutdown aborted by ${this.#aborted}`;
+    switch (step.kind) {
+      case 'drain': {
+        log.emit({ event: 'shutdown.step', step: STEP_LABEL.drain, detail: stepDetail(step) });
+        const drained = Promise.all([...this.#input.drain.map((u) => u.stop(this.#level)), ...this.#input.retiring.map((r) => r.done)]);
+        await this.#watch(step, drained);
+        this.#stops.push(...(await drained).flat());
+        return true;
+      }
+      case 'sync-drain': {
+        const replication = this.#input.replication;
+        if (replication === undefined) return false;
+        log.emit({ event: 'shutdown.step', step: STEP_LABEL['sync-drain'], detail: stepDetail(step) });
+        await drainSyncLogs(replication, { clock: this.#deps.clock, log, progressIntervalMs: this.#deps.settings().progressIntervalMs }, this.#skipSyncDrain.signal);
+        return true;
+      }
+      case 'daemon': {
+        const daemon = this.#input.daemon(step.entry.name);
+        if (daemon === undefined) return false; // its old process, stopped by a reload, was waited for in the drain
+        log.emit({ event: 'shutdown.step', step: STEP_LABEL.daemon, detail: stepDetail(step) });
+        const done = daemon.stop(this.#level);
+        await this.#watch(step, done);
+        this.#stops.push(...(await done));
+        return true;
+      }
+      case 'command':
+        this.#commands.push(await this.#runCommand(step.entry, costOf(step, 'graceful').budgetMs));
+        return true;
+      case 'sweep':
+        this.#stragglers = await this.#sweep();
+        return this.#stragglers.length > 0;
+      default:
+        return unreachable(step);
+    }
+  }
+
+  #watch(step: ShutdownStep, until: Promise<unknown>): Promise<void> {
+    const levels = (): StopLevel[] => [this.#level, ...this.#input.retiring.map((r) => r.level)];
+    return reportProgress(STEP_LABEL[step.kind], levels, until, { ...this.#deps, intervalMs: this.#deps.settings().progressIntervalMs });
+  }
+
+  async #runCommand(entry: ShutdownEntry, budgetMs: number): Promise<CommandResult> {
+    const { log } = this.#deps;
+    if (this.#commandsAborted !== undefined) {
+      const reason = `shutdown aborted by ${this.#commandsAborted}`;
       log.emit({ event: 'shutdown.command-skipped', entry: entry.name, reason });
       return { entry: entry.name, ok: false, outcome: `skipped (${reason})`, durationMs: 0, stderrTail: [] };
     }
-    log.emit({ event: 'shutdown.command-begin', entry: entry.name, timeoutMs: entry.timeoutMs });
+    log.emit({ event: 'shutdown.command-begin', entry: entry.name, timeoutMs: entry.timeoutMs, budgetMs });
     const shot = new OneShot(entry, this.#deps);
-    this.#current = shot;
+    this.#command = shot;
     const outcome = await shot.run();
-    this.#current = undefined;
+    this.#command = undefined;
     const ok = isOneShotSuccess(outcome);
     const result: CommandResult = { entry: entry.name, ok, outcome: describeOneShot(outcome, entry.timeoutMs), durationMs: outcome.durationMs, stderrTail: [...shot.stderrTail] };
     log.emit({ event: 'shutdown.command-done', entry: entry.name, outcome: result.outcome, ok, durationMs: result.durationMs, stderrTail: ok ? [] : result.stderrTail });
@@ -158,33 +230,18 @@ export class ShutdownRun {
     if (pids.length === 0) return [];
     for (const pid of pids) signalPid(pid, 'SIGKILL');
     this.#deps.log.emit({ event: 'shutdown.stragglers', pids });
-    for (let i = 0; i < 100 && findTagged(this.#input.tagPrefix, true).length > 0; i++) await this.#deps.clock.sleep(20);
+    for (let i = 0; i < SWEEP.polls && findTagged(this.#input.tagPrefix, true).length > 0; i++) await this.#deps.clock.sleep(SWEEP.pollMs);
     return pids;
   }
 
-  #verdict(stops: readonly StopOutcome[], commands: readonly CommandResult[], stragglers: readonly number[], notReplicated: readonly ChannelBacklog[], durationMs: number): ShutdownReport {
-    const failed = commands.filter((c) => !c.ok);
-    const escalated = stops.filter((s) => s.escalated);
-    let exitCode: ExitCode;
-    let verdict: string;
-    if (failed.length > 0 || notReplicated.length > 0) {
-      exitCode = EXIT.shutdownFailed;
-      const reasons = [
-        ...failed.map((c) => `SHUTDOWN ${c.entry} ${c.outcome}`),
-        ...notReplicated.map((b) => `not replicated: ${describeBacklog(b)}`),
-      ];
-      verdict = `NOT safe to fail over: ${reasons.join('; ')}`;
-    } else if (escalated.length > 0) {
-      exitCode = EXIT.escalated;
-      verdict = `SHUTDOWN commands succeeded, but ${escalated.length} child(ren) needed escalation: ${escalated.map((s) => `${s.label} (${s.steps.join(' -> ')})`).join(', ')}`;
-    } else {
-      exitCode = EXIT.clean;
-      verdict = 'clean: every child left on its stop signal and every SHUTDOWN command exited 0; safe to fail over';
-    }
-    this.#deps.log.emit({
-      event: 'shutdown.done', exitCode, verdict, durationMs,
-      escalated: escalated.map((s) => s.label), failedCommands: failed.map((c) => c.entry),
-    });
-    return { exitCode, verdict, durationMs, stops, commands, stragglers, notReplicated };
+  /** After the SHUTDOWN commands (a final flush), what is still in the sync logs. */
+  #verifyReplication(): ChannelBacklog[] {
+    const replication = this.#input.replication;
+    if (replication === undefined) return [];
+    const all = replication.read();
+    const left = pending(all);
+    if (left.length === 0) this.#deps.log.emit({ event: 'replication.verified', channels: all.length });
+    else this.#deps.log.emit({ event: 'replication.left', backlog: left.map(backlogWithReplay) });
+    return left;
   }
 }

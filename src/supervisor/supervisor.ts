@@ -1,5 +1,6 @@
 // The orchestrator: START, sockets, wait-daemons, the units; on a shutdown signal the shutdown
 // sequence; reloads in between. It reads as a list of steps; each step lives in its own module.
+import { Child, type SpawnChild } from '../child/child.js';
 import { StopLevel } from '../child/stop-level.js';
 import { TagScanner } from '../child/tag-scan.js';
 import type { StopOutcome } from '../child/terminate.js';
@@ -12,12 +13,13 @@ import type { ServicePool } from '../service/pool.js';
 import type { BoundListener } from '../service/listener.js';
 import type { Unit, UnitDeps } from '../service/unit.js';
 import { describeOneShot, isOneShotSuccess, OneShot } from './one-shot.js';
-import { actionFor, TRANSITIONS, type Phase, type StopMode, type SupervisorEvent } from './phase.js';
+import { actionFor, TRANSITIONS, type Action, type Phase, type StopMode, type SupervisorEvent } from './phase.js';
 import { applyReload, liveConfig } from './reload.js';
 import { ReloadQueue, type ReloadOutcome } from './reload-queue.js';
-import { replicationOf } from './replication-of.js';
+import { isReplicating, replicationOf, type ReplicationView } from './replication-of.js';
 import { ReplicationWatch } from './replication-watch.js';
 import { ShutdownRun, type ShutdownReport } from './shutdown.js';
+import { shutdownSteps } from './shutdown-steps.js';
 import type { StatusSnapshot } from './status.js';
 import { bindFor, partition, unitOf, type LiveUnit } from './units.js';
 
@@ -33,6 +35,8 @@ export interface SupervisorDeps {
   readonly markReady?: () => Result<void, string>;
   /** Wraps every child's argv (setpriv --pdeathsig). */
   readonly wrapArgv?: (argv: readonly string[], spec: CommandSpec) => readonly string[];
+  /** Starts processes; real ones (Child) unless given (unit tests give fakes). */
+  readonly spawn?: SpawnChild;
 }
 
 /** How a run ended. */
@@ -70,6 +74,8 @@ export class Supervisor {
   /** Signals with no job received so far (signals.ts STRAY_SIGNALS), by name. */
   readonly #strays = new Map<string, number>();
   #replicationWatch: ReplicationWatch;
+  /** Where the sync logs are, fixed with the config (at start and at each reload); undefined unless a replication master. */
+  #replication: ReplicationView | undefined;
 
   constructor(config: Config, deps: SupervisorDeps) {
     this.#config = config;
@@ -78,9 +84,11 @@ export class Supervisor {
     this.#phase = { kind: 'starting', since: this.#started, entry: undefined };
     this.#tagPrefix = `${process.pid}.${this.#started}.`;
     this.#replicationWatch = new ReplicationWatch(deps.clock);
+    this.#replication = replicationOf(config, deps.clock);
     this.#unitDeps = {
       clock: deps.clock, log: deps.log, settings: () => this.#config.supervisor,
-      nextTag: () => `${this.#tagPrefix}${++this.#seq}`, tags: new TagScanner(deps.clock), wrapArgv: deps.wrapArgv,
+      nextTag: () => `${this.#tagPrefix}${++this.#seq}`,
+      spawn: deps.spawn ?? Child.spawner({ clock: deps.clock, log: deps.log, tags: new TagScanner(deps.clock), wrapArgv: deps.wrapArgv }),
     };
   }
 
@@ -109,9 +117,14 @@ export class Supervisor {
     };
   }
 
-  /** Handles one event according to the phase x event table (phase.ts). */
+  /** What `kind` of event does now: the phase x event table, refined by the shutdown step running (phase.ts). */
+  actionOf(kind: SupervisorEvent['kind']): Action {
+    return actionFor(this.#phase.kind, kind, this.#shutdown?.step);
+  }
+
+  /** Handles one event according to actionOf. */
   dispatch(e: SupervisorEvent): void {
-    const action = actionFor(this.#phase.kind, e.kind);
+    const action = this.actionOf(e.kind);
     const request = (): Request => (this.#requested ??= { mode: e.kind === 'shutdown' ? e.mode : 'graceful', trigger: e.trigger });
     switch (action) {
       case 'begin-shutdown':
@@ -123,6 +136,9 @@ export class Supervisor {
         return;
       case 'escalate':
         this.#shutdown?.escalate(e.trigger);
+        return;
+      case 'skip-sync-drain':
+        this.#shutdown?.skipSyncDrain(e.trigger);
         return;
       case 'abort-commands':
         this.#shutdown?.abortCommands(e.trigger);
@@ -233,13 +249,16 @@ export class Supervisor {
 
   async #runShutdown(request: Request): Promise<RunResult> {
     this.#enter({ kind: 'draining', since: this.#deps.clock.now(), mode: request.mode }); // running -> draining
-    const { drain, daemons } = partition([...this.#units.values(), ...this.#retiredPools]);
-    const replication = replicationOf(this.#config, this.#deps.clock, () => daemons);
-    if (!replication.ok) this.#deps.log.emit({ event: 'replication.config-error', message: replication.error });
+    const { drain } = partition([...this.#units.values(), ...this.#retiredPools]);
+    const replication = this.#replication;
     this.#shutdown = new ShutdownRun(
       {
-        ...request, drain, daemons, retiring: [...this.#retiring], commands: this.#config.shutdown, tagPrefix: this.#tagPrefix,
-        replication: replication.ok ? replication.value : undefined,
+        ...request, steps: shutdownSteps(this.#config, replication !== undefined), drain, retiring: [...this.#retiring], tagPrefix: this.#tagPrefix,
+        daemon: (name) => {
+          const unit = this.#units.get(name);
+          return unit?.section === 'DAEMON' ? unit : undefined;
+        },
+        replication: replication === undefined ? undefined : { ...replication, replicating: () => isReplicating(replication, this.#units.values()) },
         enter: (kind) => this.#enter({ kind, since: this.#deps.clock.now(), mode: request.mode }), // draining -> stopping-daemons -> shutdown-commands
       },
       this.#unitDeps,
@@ -320,6 +339,7 @@ export class Supervisor {
     }
     const running = liveConfig(this.#config, this.#units.values());
     this.#config = loaded.value;
+    this.#replication = replicationOf(loaded.value, this.#deps.clock);
     this.#generation += 1;
     const changes = await applyReload(this, running, loaded.value, this.#unitDeps);
     const applied: ReloadOutcome = { event: 'config.reloaded', file: loaded.value.file, generation: this.#generation, ...changes, applying: [...this.#awaitingRestart] };
@@ -335,6 +355,7 @@ export class Supervisor {
 
   /** Starts the sync log backlog watch of the current config (a no-op unless it is a replication master). */
   #watchReplication(): void {
-    this.#replicationWatch.start(this.#config, this.#deps.log, () => partition(this.#units.values()).daemons);
+    const view = this.#replication;
+    if (view !== undefined) this.#replicationWatch.start(view, this.#config, this.#deps.log, () => isReplicating(view, this.#units.values()));
   }
 }

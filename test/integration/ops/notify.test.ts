@@ -31,7 +31,7 @@ describe('systemd notifier', () => {
       n.send(notificationFor({ event: 'supervisor.running', supervisorPid: 1, stopHint: '' }) ?? []),
       n.send(notificationFor({ event: 'shutdown.begin', mode: 'graceful', trigger: 'SIGQUIT' }) ?? []),
       n.send(notificationFor({ event: 'shutdown.step', step: 'drain', detail: 'stopping services\nand events' }) ?? []),
-      n.send(notificationFor({ event: 'shutdown.command-begin', entry: 'flush', timeoutMs: 120_000 }) ?? []),
+      n.send(notificationFor({ event: 'shutdown.command-begin', entry: 'flush', timeoutMs: 120_000, budgetMs: 135_000 }) ?? []),
       n.send(['STATUS=last']),
     ];
     await Promise.all(sends);

@@ -1,7 +1,7 @@
 // A ControlHost for tests: records dispatched events, publishes log events on demand, finishes when told.
 import type { ControlHost } from '../../../src/control/server.js';
 import type { LogEvent } from '../../../src/log.js';
-import type { PhaseKind, SupervisorEvent } from '../../../src/supervisor/phase.js';
+import { actionFor, type PhaseKind, type SupervisorEvent } from '../../../src/supervisor/phase.js';
 import type { StatusSnapshot } from '../../../src/supervisor/status.js';
 
 export interface FakeHost extends ControlHost {
@@ -21,8 +21,8 @@ export function snapshot(phase: PhaseKind = 'running'): StatusSnapshot {
     pid: 4242, config: '/etc/quiesce/cyrus.yaml', version: '0.1.0', phase, phaseSinceMs: 65_000, uptimeMs: 3_725_000, generation: 1, applying: [], ignoredSignals: {},
     log: { target: 'stderr', failing: false, error: undefined, sinceMs: undefined, failedWrites: 0, fallbackLines: 0, droppedLines: 0 },
     units: [
-      { name: 'imap', section: 'SERVICES', state: 'running', pids: [101, 102, 103, 104, 105], ready: 3, busy: 2, restarts: 7, lastExit: 'exit code 0', listen: '0.0.0.0:143' },
-      { name: 'syncclient', section: 'DAEMON', state: 'running', pids: [201], ready: undefined, busy: undefined, restarts: 0, lastExit: undefined, listen: undefined },
+      { name: 'imap', section: 'SERVICES', state: 'running', stateKind: 'running', pids: [101, 102, 103, 104, 105], readyCount: 3, busyCount: 2, restarts: 7, lastExit: 'exit code 0', listen: '0.0.0.0:143' },
+      { name: 'syncclient', section: 'DAEMON', state: 'running', stateKind: 'running', pids: [201], readyCount: undefined, busyCount: undefined, restarts: 0, lastExit: undefined, listen: undefined },
     ],
   };
 }
@@ -38,6 +38,7 @@ export function fakeHost(): FakeHost {
     phase: 'running',
     finished,
     status: () => snapshot(host.phase),
+    actionOf: (kind) => actionFor(host.phase, kind),
     dispatch: (e) => {
       host.dispatched.push(e);
       for (const w of waiters) w(e);

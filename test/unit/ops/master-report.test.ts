@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'quiesce-master-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const unit = (name: string, master: UnitStatus['master']): UnitStatus => ({
-  name, section: 'SERVICES', state: 'running', pids: [], ready: undefined, busy: undefined, restarts: 0, lastExit: undefined, listen: undefined, master,
+  name, section: 'SERVICES', state: 'running', stateKind: 'running', pids: [], readyCount: undefined, busyCount: undefined, restarts: 0, lastExit: undefined, listen: undefined, master,
 });
 
 /** Prometheus text -> { family: { help, type, samples: [labels, value, timestamp] } }. */
@@ -56,20 +56,20 @@ describe('proc files', () => {
   it('registers DAEMON and EVENTS children as master does, forgets them on exit, and a crashed service\'s too', () => {
     const proc = join(dir, 'proc');
     const keep = procFileKeeper(() => proc, () => undefined);
-    keep({ event: 'child.started', entry: 'idled', section: 'DAEMON', pid: 4242, cmd: 'idled' });
+    keep({ event: 'child.started', entry: 'idled', section: 'DAEMON', pid: 4242, cmd: 'idled', worker: false });
     expect(readFileSync(join(proc, '4242'), 'utf8')).toBe('idled\t\t\t\t\n');
-    keep({ event: 'child.started', entry: 'imap', section: 'SERVICES', pid: 4343, cmd: 'imapd' });
+    keep({ event: 'child.started', entry: 'imap', section: 'SERVICES', pid: 4343, cmd: 'imapd', worker: true });
     expect(existsSync(join(proc, '4343'))).toBe(false); // a service writes its own
     writeFileSync(join(proc, '4343'), 'imap\t127.0.0.1\talice\t\timapd\n');
-    keep({ event: 'child.exited', entry: 'idled', section: 'DAEMON', pid: 4242, code: 75, signal: null, durationMs: 1, expected: true });
-    keep({ event: 'child.exited', entry: 'imap', section: 'SERVICES', pid: 4343, code: null, signal: 'SIGKILL', durationMs: 1, expected: false });
+    keep({ event: 'child.exited', entry: 'idled', section: 'DAEMON', pid: 4242, code: 75, signal: null, durationMs: 1, expected: true, worker: false });
+    keep({ event: 'child.exited', entry: 'imap', section: 'SERVICES', pid: 4343, code: null, signal: 'SIGKILL', durationMs: 1, expected: false, worker: true });
     expect(readdirSync(proc)).toEqual([]);
   });
 
   it('a clean exit of a service leaves its file to the service; stale files of dead processes are swept at start', () => {
     const proc = join(dir, 'proc2');
     const keep = procFileKeeper(() => proc, () => undefined);
-    keep({ event: 'child.started', entry: 'syncclient', section: 'DAEMON', pid: process.pid, cmd: 'sync_client -r' });
+    keep({ event: 'child.started', entry: 'syncclient', section: 'DAEMON', pid: process.pid, cmd: 'sync_client -r', worker: false });
     writeFileSync(join(proc, '2147483646'), 'lmtp\t\t\t\t\n'); // a pid no process has
     writeFileSync(join(proc, '2147483645.new'), '');
     expect(sweepStaleProcs(proc).sort()).toEqual([2147483645, 2147483646]);

@@ -2,33 +2,24 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/clock.js';
 import { buildShutdownReport, writeReportAtomically, type ReportContext } from '../../../src/ops/report.js';
-import { ShutdownTimeline } from '../../../src/ops/shutdown-timeline.js';
 import type { ShutdownReport } from '../../../src/supervisor/shutdown.js';
 
 const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
 const exit = (code: number | null, signal: NodeJS.Signals | null) => ({ code, signal, spawnError: undefined, at: T0 });
 
-function timeline(): ShutdownTimeline {
-  const clock = new ManualClock(T0);
-  const t = new ShutdownTimeline(clock);
-  t.observe({ event: 'shutdown.begin', mode: 'graceful', trigger: 'SIGQUIT' });
-  t.observe({ event: 'shutdown.step', step: 'drain', detail: 'stopping services and events: imap, lmtp' });
-  clock.advance(12_000);
-  t.observe({ event: 'shutdown.step', step: 'daemons', detail: 'stopping DAEMON syncclient' });
-  clock.advance(1_000);
-  t.observe({ event: 'shutdown.command-begin', entry: 'flush', timeoutMs: 120_000 });
-  clock.advance(30_000);
-  t.observe({ event: 'shutdown.command-done', entry: 'flush', outcome: 'exit code 1', ok: false, durationMs: 30_000, stderrTail: [] });
-  t.observe({ event: 'shutdown.done', exitCode: 4, verdict: 'v', durationMs: 43_000, escalated: [], failedCommands: ['flush'] });
-  return t;
-}
-
 const failed: ShutdownReport = {
   exitCode: 4,
   verdict: 'NOT safe to fail over: SHUTDOWN flush exit code 1',
+  mode: 'graceful',
+  trigger: 'SIGQUIT',
+  startedAtMs: T0,
   durationMs: 43_000,
+  steps: [
+    { name: 'drain', startedAtMs: T0, durationMs: 12_000 },
+    { name: 'daemons: stopping DAEMON syncclient', startedAtMs: T0 + 12_000, durationMs: 1_000 },
+    { name: 'SHUTDOWN flush', startedAtMs: T0 + 13_000, durationMs: 30_000 },
+  ],
   stops: [
     { label: 'imap[101]', exit: exit(null, 'SIGTERM'), steps: ['stop', 'term'], escalated: true, durationMs: 11_900 },
     { label: 'lmtp[102]', exit: exit(0, null), steps: ['stop'], escalated: false, durationMs: 40 },
@@ -39,14 +30,11 @@ const failed: ShutdownReport = {
   notReplicated: [],
 };
 
-const ctx = (t: ShutdownTimeline): ReportContext => ({
-  supervisorPid: 4242, config: '/etc/quiesce/cyrus.yaml', version: '0.1.0', hostname: 'mail1',
-  mode: 'graceful', trigger: 'SIGQUIT', startedAtMs: t.beganAtMs ?? 0, writtenAtMs: T0 + 43_000, steps: t.steps,
-});
+const ctx: ReportContext = { supervisorPid: 4242, config: '/etc/quiesce/cyrus.yaml', version: '0.1.0', hostname: 'mail1', writtenAtMs: T0 + 43_000 };
 
 describe('buildShutdownReport', () => {
   it('says a failed SHUTDOWN command makes failover unsafe, with its output tail, steps and escalations', () => {
-    expect(buildShutdownReport(failed, ctx(timeline()))).toEqual({
+    expect(buildShutdownReport(failed, ctx)).toEqual({
       schema: 'quiesce.shutdown-report/1',
       writtenAt: '2025-01-02T03:04:48.000Z',
       supervisor: { pid: 4242, config: '/etc/quiesce/cyrus.yaml', version: '0.1.0', hostname: 'mail1' },
@@ -72,7 +60,7 @@ describe('buildShutdownReport', () => {
 
   it('calls a clean stop safe, and still warns when nothing flushed replication or stragglers were killed', () => {
     const clean: ShutdownReport = { ...failed, exitCode: 0, verdict: 'clean', stops: [], commands: [], stragglers: [777] };
-    const doc = buildShutdownReport(clean, ctx(timeline()));
+    const doc = buildShutdownReport(clean, ctx);
     expect(doc.verdict.safeToFailOver).toBe(true);
     expect(doc.verdict.reasons).toEqual(['no SHUTDOWN commands to fail', 'all 0 child(ren) left on their stop signal']);
     expect(doc.verdict.caveats).toEqual([
@@ -83,7 +71,7 @@ describe('buildShutdownReport', () => {
 
   it('treats exit 3 (escalated, flush ok) as safe to fail over', () => {
     const escalated: ShutdownReport = { ...failed, exitCode: 3, commands: [{ ...failed.commands[0]!, ok: true, outcome: 'exit code 0' }] };
-    expect(buildShutdownReport(escalated, ctx(timeline())).verdict).toMatchObject({ safeToFailOver: true, reasons: ['all 1 SHUTDOWN command(s) exited 0', '1 of 3 child(ren) needed escalation: imap[101] (stop -> term)'] });
+    expect(buildShutdownReport(escalated, ctx).verdict).toMatchObject({ safeToFailOver: true, reasons: ['all 1 SHUTDOWN command(s) exited 0', '1 of 3 child(ren) needed escalation: imap[101] (stop -> term)'] });
   });
 });
 
@@ -95,7 +83,7 @@ describe('writeReportAtomically', () => {
     const dir = mkdtempSync(join(tmpdir(), 'quiesce-report-'));
     dirs.push(dir);
     const path = join(dir, 'sub', 'last-shutdown.json');
-    const doc = buildShutdownReport(failed, ctx(timeline()));
+    const doc = buildShutdownReport(failed, ctx);
     expect(await writeReportAtomically(path, doc)).toEqual({ ok: true, value: undefined });
     expect(await writeReportAtomically(path, { ...doc, stragglers: [1] })).toEqual({ ok: true, value: undefined });
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ ...doc, stragglers: [1] });
@@ -107,7 +95,7 @@ describe('writeReportAtomically', () => {
     dirs.push(dir);
     writeFileSync(join(dir, 'file'), '');
     const path = join(dir, 'file', 'report.json');
-    const r = await writeReportAtomically(path, buildShutdownReport(failed, ctx(timeline())));
+    const r = await writeReportAtomically(path, buildShutdownReport(failed, ctx));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(new RegExp(`^cannot write shutdown report ${path}: E[A-Z]+$`));
   });
