@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScheduledEvent } from '../../../src/service/event.js';
 import { describeUnitState } from '../../../src/service/unit.js';
-import { settle } from '../fake-process.js';
 import { unitWorld } from './unit-world.js';
 
 function eventWorld(entry: string) {

@@ -1,6 +1,7 @@
-// The phase x event table: every pair has a written outcome.
+// The phase x step x event table: every pair has a written outcome, and the steps that refine it their own rows.
 import { describe, expect, it } from 'vitest';
 import { actionFor, TRANSITIONS, type PhaseKind, type SupervisorEvent } from '../../../src/supervisor/phase.js';
+import type { StepKind } from '../../../src/supervisor/shutdown-steps.js';
 
 const table: [PhaseKind, SupervisorEvent['kind'], string][] = [
   ['starting', 'shutdown', 'interrupt-start'],
@@ -41,6 +42,22 @@ describe('phase x event', () => {
   });
   it.each(table)('in %s, %s -> %s', (phase, event, action) => {
     expect(actionFor(phase, event)).toBe(action);
+  });
+  // the step of the shutdown refines its phase: a second signal during the sync drain stops the waiting
+  const byStep: [PhaseKind, StepKind, SupervisorEvent['kind'], string][] = [
+    ['draining', 'drain', 'shutdown', 'escalate'],
+    ['draining', 'drain', 'escalate', 'escalate'],
+    ['draining', 'sync-drain', 'shutdown', 'skip-sync-drain'],
+    ['draining', 'sync-drain', 'escalate', 'skip-sync-drain'],
+    ['draining', 'sync-drain', 'reload', 'ignore'],
+    ['draining', 'sync-drain', 'reopen-logs', 'reopen-logs'],
+    ['draining', 'sync-drain', 'stray-signal', 'note-stray'],
+    ['stopping-daemons', 'daemon', 'shutdown', 'escalate'],
+    ['shutdown-commands', 'command', 'shutdown', 'abort-commands'],
+    ['shutdown-commands', 'sweep', 'escalate', 'abort-commands'],
+  ];
+  it.each(byStep)('in %s during step %s, %s -> %s', (phase, step, event, action) => {
+    expect(actionFor(phase, event, step)).toBe(action);
   });
   it('only moves forward through the shutdown phases', () => {
     expect(TRANSITIONS.running).toEqual(['draining']);
