@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import type { Clock } from '../clock.js';
 import { ignoreEvents, type ReplicationEvent } from './events.js';
 import type { ImapdConf } from '../config/imapd-conf.js';
-import { replayArgv, replayCommand, SYNC_CLIENT_PATH } from './replay-command.js';
+import { replayArgv, replayCommand } from './replay-command.js';
 import { describeOutcome, runSyncClient, type RunOutcome, type SyncClientRunner } from './sync-client-run.js';
 import { backlogOf, channelLabel, channelsOf, describeBacklog, isEmpty, sameFile, type Channel, type ChannelBacklog } from './sync-dir.js';
 
@@ -45,7 +45,7 @@ export interface FlushOptions {
   readonly retryDelayMs?: number;
   readonly maxRunsPerAttempt?: number;
   readonly stopOnConnectFailure?: boolean;
-  /** sync_client's path (default in the Cyrus bin dir). */
+  /** sync_client's path (default: the channel's own, Channel.syncClient). */
   readonly syncClient?: string;
   /** Aborting kills the current run and ends the flush (what is left is still reported). */
   readonly cancel?: AbortSignal;
@@ -87,7 +87,7 @@ export interface FlushResult {
   readonly durationMs: number;
 }
 
-type Settings = Required<Omit<FlushOptions, 'cancel' | 'onEvent' | 'runner'>> & Pick<FlushOptions, 'cancel'> & { emit: (e: ReplicationEvent) => void; run: SyncClientRunner };
+type Settings = Required<Omit<FlushOptions, 'cancel' | 'onEvent' | 'runner' | 'syncClient'>> & Pick<FlushOptions, 'cancel' | 'syncClient'> & { emit: (e: ReplicationEvent) => void; run: SyncClientRunner };
 
 /** Flushes every replication channel of `conf`, one after the other. */
 export async function flush(conf: ImapdConf, clock: Clock, opts: FlushOptions = {}): Promise<FlushResult> {
@@ -97,7 +97,7 @@ export async function flush(conf: ImapdConf, clock: Clock, opts: FlushOptions = 
 /** Flushes `channels` (squatter's channel is skipped and reported). */
 export async function flushChannels(channels: readonly Channel[], clock: Clock, opts: FlushOptions = {}): Promise<FlushResult> {
   const { onEvent, runner, ...knobs } = opts;
-  const s: Settings = { ...FLUSH_DEFAULTS, syncClient: SYNC_CLIENT_PATH, ...withoutUndefined(knobs), emit: onEvent ?? ignoreEvents, run: runner ?? runSyncClient };
+  const s: Settings = { ...FLUSH_DEFAULTS, ...withoutUndefined(knobs), emit: onEvent ?? ignoreEvents, run: runner ?? runSyncClient };
   const started = clock.now();
   const results: ChannelFlush[] = [];
   const skipped: { channel: string; reason: string }[] = [];
@@ -146,8 +146,9 @@ async function attempt(channel: Channel, n: number, runs: FlushRun[], clock: Clo
     if (target === undefined) return undefined;
     const shutdownFilePresent = channel.shutdownFile !== undefined && existsSync(channel.shutdownFile);
     const replayTarget = { confFile: channel.confFile, channel: channel.name };
-    s.emit({ event: 'replication.flush.run', channel: channel.name, attempt: n, file: target.kind, lines: target.lines, command: replayCommand(replayTarget, s.syncClient) });
-    const outcome = await s.run(replayArgv(replayTarget, s.syncClient), { timeoutMs: s.runTimeoutMs, killGraceMs: s.killGraceMs, stopOnConnectFailure: s.stopOnConnectFailure }, clock, s.cancel);
+    const syncClient = s.syncClient ?? channel.syncClient;
+    s.emit({ event: 'replication.flush.run', channel: channel.name, attempt: n, file: target.kind, lines: target.lines, command: replayCommand(replayTarget, syncClient) });
+    const outcome = await s.run(replayArgv(replayTarget, syncClient), { timeoutMs: s.runTimeoutMs, killGraceMs: s.killGraceMs, stopOnConnectFailure: s.stopOnConnectFailure }, clock, s.cancel);
     const after = await backlogOf(channel, clock);
     const progressed = !after.pending.some((f) => sameFile(f, target));
     runs.push({ attempt: n, file: target.kind, lines: target.lines, outcome, progressed });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { channelSetting, type ImapdConf } from '../config/imapd-conf.js';
 import { countLines, countLinesSync, type LineCount } from './line-count.js';
-import { replayCommand } from './replay-command.js';
+import { replayCommand, SYNC_CLIENT_PATH } from './replay-command.js';
 
 /** One sync log channel of an instance. */
 export interface Channel {
@@ -30,6 +30,8 @@ export interface Channel {
   readonly syncHost: string | undefined;
   /** `<channel>_sync_shutdown_file`, else `sync_shutdown_file`. */
   readonly shutdownFile: string | undefined;
+  /** The sync_client that replays it (the instance's own: its rolling DAEMON's, or SUPERVISOR.bin_dir's). */
+  readonly syncClient: string;
 }
 
 /** One pending file of a channel. */
@@ -67,8 +69,8 @@ export interface ChannelBacklog {
   readonly error: string | undefined;
 }
 
-/** The channels of `conf`, in sync_log_channels order (the default channel alone when it is unset). */
-export function channelsOf(conf: ImapdConf): Channel[] {
+/** The channels of `conf`, in sync_log_channels order (the default channel alone when it is unset), replayed by `syncClient`. */
+export function channelsOf(conf: ImapdConf, syncClient: string = SYNC_CLIENT_PATH): Channel[] {
   return conf.channels.map((name) => {
     const logPath = name === '' ? join(conf.configDirectory, 'sync', 'log') : join(conf.configDirectory, 'sync', name, 'log');
     return {
@@ -79,6 +81,7 @@ export function channelsOf(conf: ImapdConf): Channel[] {
       confFile: conf.file,
       syncHost: channelSetting(conf, name, 'sync_host'),
       shutdownFile: channelSetting(conf, name, 'sync_shutdown_file'),
+      syncClient,
     };
   });
 }
@@ -156,7 +159,7 @@ function assemble(channel: Channel, run: Probe, log: Probe, nowMs: number): Chan
     bytes: pending.reduce((n, f) => n + f.bytes, 0),
     lines: pending.reduce((n, f) => n + f.lines, 0),
     oldestAgeMs: oldest === undefined ? undefined : Math.max(0, nowMs - oldest),
-    replay: replayCommand({ confFile: channel.confFile, channel: channel.name }),
+    replay: replayCommand({ confFile: channel.confFile, channel: channel.name }, channel.syncClient),
     error: errors.length === 0 ? undefined : errors.join('; '),
   };
 }

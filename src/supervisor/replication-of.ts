@@ -2,6 +2,7 @@
 // settings the config was loaded with (SUPERVISOR.cyrus_config, read at start and at each reload,
 // never later): configdirectory, sync_log, sync_log_channels. squatter's channel is left out:
 // sync_client never reads it.
+import { basename, isAbsolute, join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/types.js';
 import { backlogOfSync, channelsOf, type Channel, type ChannelBacklog } from '../replication/sync-dir.js';
@@ -23,12 +24,15 @@ export interface ReplicationView {
 export function replicationOf(config: Config, clock: Clock): ReplicationView | undefined {
   const imapd = config.cyrus?.imapd;
   if (imapd === undefined || !imapd.syncLog) return undefined;
-  const channels = channelsOf(imapd).filter((c) => c.consumer === 'sync_client');
+  const rolling = config.daemons.filter((d) => isRollingSyncClient(d.argv));
+  // replayed by the instance's own sync_client: the rolling DAEMON's, else the one in bin_dir
+  const syncClient = rolling.flatMap((d) => d.argv.filter((w) => basename(w) === 'sync_client' && isAbsolute(w)))[0] ?? join(config.supervisor.binDir, 'sync_client');
+  const channels = channelsOf(imapd, syncClient).filter((c) => c.consumer === 'sync_client');
   return {
     channels,
     read: () => channels.map((c) => backlogOfSync(c, clock)),
     drainTimeoutMs: config.supervisor.syncDrainTimeoutMs,
-    syncClients: new Set(config.daemons.filter((d) => isRollingSyncClient(d.argv)).map((d) => d.name)),
+    syncClients: new Set(rolling.map((d) => d.name)),
   };
 }
 
