@@ -44,7 +44,7 @@ export function describe(e: LogEvent): string {
     case 'start.begin':
       return `START ${e.entry}: running (timeout ${e.timeoutMs} ms)`;
     case 'start.failed':
-      return `START ${e.entry} failed (${e.outcome}); not starting anything else`;
+      return `START ${e.entry} failed (${e.outcome}); not starting anything else${stderrOf(e.stderrTail)}`;
     case 'start.interrupted':
       return `START ${e.entry} interrupted by a shutdown signal`;
     case 'daemon.restart-scheduled':
@@ -83,7 +83,7 @@ export function describe(e: LogEvent): string {
     case 'shutdown.command-begin':
       return `SHUTDOWN ${e.entry}: running (timeout ${e.timeoutMs} ms)`;
     case 'shutdown.command-done':
-      return `SHUTDOWN ${e.entry}: ${e.outcome} after ${e.durationMs} ms`;
+      return `SHUTDOWN ${e.entry}: ${e.outcome} after ${e.durationMs} ms${stderrOf(e.stderrTail)}`;
     case 'shutdown.command-skipped':
       return `SHUTDOWN ${e.entry}: skipped (${e.reason})`;
     case 'shutdown.stragglers':
@@ -139,4 +139,9 @@ export function describe(e: LogEvent): string {
     default:
       return unreachable(e);
   }
+}
+
+/** The last stderr lines of a failed command, for its sentence (pretty logs show sentences only). */
+function stderrOf(tail: readonly string[]): string {
+  return tail.length === 0 ? '' : `; its last stderr: ${tail.join(' | ')}`;
 }

@@ -72,7 +72,8 @@ export async function createLog(opts: LogOptions): Promise<Result<Log, string>> 
   let format = (line: string): string => line;
   if (opts.format === 'pretty') {
     const { prettyFactory } = await import('pino-pretty');
-    const pretty = prettyFactory({ colorize: opts.file === undefined && process.stderr.isTTY, ignore: 'event,entry,section,pid,stream,line', translateTime: 'HH:MM:ss.l' });
+    // the sentence only: it says what the fields say (the JSON format keeps every field)
+    const pretty = prettyFactory({ colorize: opts.file === undefined && process.stderr.isTTY, hideObject: true, ignore: 'pid', translateTime: 'HH:MM:ss.l' });
     format = (line) => pretty(line);
   }
   const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, level: opts.level ?? 'info' }, { write: (line: string) => sink.write(format(line)) });
