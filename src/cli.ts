@@ -14,7 +14,7 @@ import { runFatalPath, reportFatalTo } from './fatal.js';
 import { LOG_LEVELS, print, type LogLevel } from './log.js';
 import { needsInitShim, runUnderInitShim } from './ops/init-shim.js';
 import { runInstance } from './run.js';
-import { FLUSH_DEFAULTS } from './replication/flush.js';
+import { FLUSH_DEFAULTS, START_DEFAULTS } from './defaults.js';
 // The modules of the other commands are imported by their actions, so that a supervisor (`run`)
 // does not keep convert, plan, the control client, swap and its execa in memory for its lifetime.
 
@@ -128,7 +128,7 @@ function program(exit: (code: number) => void): Command {
     .argument('<cyrus.conf>', 'the cyrus.conf to convert')
     .action(async (file: string) => exit(await convert(file)));
   withConfigOptions(p.command('start').description('run an instance in the background (log: SUPERVISOR.log_file or next to the pidfile) and wait until it is running'))
-    .option('--wait <duration>', 'how long to wait for the running phase', '120s')
+    .option('--wait <duration>', 'how long to wait for the running phase', `${START_DEFAULTS.waitMs / 1000}s`)
     .action(async (o: ConfigOptions & { wait: string }) => {
       const waitMs = parseDuration(o.wait, 's');
       const source = sourceOf(o);

@@ -6,7 +6,8 @@ import { splitCommand } from './fields.js';
 import type { Where } from './locate.js';
 import type { RawCommand, RawEntry } from './schema.js';
 import { unixPathProblem } from './unix-path.js';
-import { DEFAULTS, type CommandSpec, type Entry, type Schedule, type Section, type SupervisorSettings } from './types.js';
+import { DEFAULTS } from '../defaults.js';
+import type { CommandSpec, Entry, Schedule, Section, SupervisorSettings } from './types.js';
 
 /** What building an entry needs besides the entry itself. */
 export interface EntryContext {
@@ -46,11 +47,11 @@ export function buildEntry(section: Section, name: string, raw: RawEntry<Section
         section,
         listenSpec: r.listen?.spec,
         listen,
-        proto: r.proto ?? 'tcp',
+        proto: r.proto ?? DEFAULTS.proto,
         prefork,
         maxchild,
         maxforkrate: r.maxforkrate ?? DEFAULTS.maxforkrate,
-        babysit: r.babysit ?? false,
+        babysit: r.babysit ?? DEFAULTS.babysit,
         maxfds: r.maxfds ?? DEFAULTS.maxfds,
       }));
     }
@@ -65,7 +66,7 @@ export function buildEntry(section: Section, name: string, raw: RawEntry<Section
     }
     case 'DAEMON': {
       const r = raw as RawEntry<'DAEMON'>;
-      return both(spec, ok(null), (s) => ({ ...s, section, wait: r.wait ?? false, waitTimeoutMs: r.wait_timeout ?? DEFAULTS.waitTimeoutMs }));
+      return both(spec, ok(null), (s) => ({ ...s, section, wait: r.wait ?? DEFAULTS.wait, waitTimeoutMs: r.wait_timeout ?? DEFAULTS.waitTimeoutMs }));
     }
     default:
       return unreachable(section);
@@ -96,7 +97,7 @@ export function commandProblems(section: Section, name: string, raw: RawCommand,
 
 /** The part every section shares; `shell: true` runs `cmd` through /bin/sh and skips the lookup. */
 function commandSpec(section: Section, name: string, raw: RawCommand, ctx: EntryContext): Built<CommandSpec> {
-  const shell = raw.shell ?? false;
+  const shell = raw.shell ?? DEFAULTS.shell;
   const argv = shell ? ok(['/bin/sh', '-c', raw.cmd]) : programArgv(raw.cmd, ctx);
   if (!argv.ok) return err([ctx.where.atValue([section, name, 'cmd'], argv.error)]);
   return ok({

@@ -1,11 +1,12 @@
-// SUPERVISOR as written -> SupervisorSettings: every absent key takes its DEFAULTS value.
+// SUPERVISOR as written -> SupervisorSettings: every absent key takes its default (src/defaults.ts).
 import { basename, extname, resolve } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import { checkLeniently } from './check.js';
 import type { Where } from './locate.js';
 import { supervisorSchema, type RawSupervisor } from './schema.js';
 import type { CyrusSettings } from './cyrus-settings.js';
-import { DEFAULTS, type SupervisorSettings } from './types.js';
+import { DEFAULTS } from '../defaults.js';
+import type { SupervisorSettings } from './types.js';
 
 /** SUPERVISOR as read: its valid keys, the problems of the others, and whether bin_dir is usable. */
 export interface ReadSupervisor {
@@ -18,6 +19,44 @@ export interface ReadSupervisor {
 export function readSupervisor(value: unknown, where: Where): ReadSupervisor {
   const checked = checkLeniently(supervisorSchema, value ?? {}, ['SUPERVISOR'], where);
   return { raw: checked.valid ?? {}, diagnostics: checked.diagnostics, binDirOk: checked.valid !== undefined && !checked.broken.has('bin_dir') };
+}
+
+/**
+ * The SUPERVISOR keys taken as written, else their default: key as written -> SupervisorSettings
+ * field, whose default is DEFAULTS[field] (src/defaults.ts). The other keys are paths or depend on
+ * imapd.conf (supervisorSettings below).
+ */
+export const PLAIN_KEYS = {
+  quit_timeout: 'quitTimeoutMs',
+  term_timeout: 'termTimeoutMs',
+  shutdown_timeout: 'shutdownTimeoutMs',
+  start_timeout: 'startTimeoutMs',
+  progress_interval: 'progressIntervalMs',
+  restart_delay: 'restartDelayMs',
+  restart_max_delay: 'restartMaxDelayMs',
+  restart_reset_after: 'restartResetAfterMs',
+  restart_give_up: 'restartGiveUpCount',
+  listen_backlog: 'listenBacklog',
+  ready_fail_limit: 'readyFailLimit',
+  ready_fail_interval: 'readyFailIntervalMs',
+  metrics_port: 'metricsPort',
+  graceful_signal: 'gracefulSignal',
+  pdeathsig: 'pdeathsig',
+  sync_drain_timeout: 'syncDrainTimeoutMs',
+  sync_backlog_interval: 'syncBacklogIntervalMs',
+  sync_backlog_warn_bytes: 'syncBacklogWarnBytes',
+  sync_backlog_warn_age: 'syncBacklogWarnAgeMs',
+  sync_backlog_critical_bytes: 'syncBacklogCriticalBytes',
+  sync_backlog_critical_age: 'syncBacklogCriticalAgeMs',
+} as const satisfies Partial<Record<keyof RawSupervisor, keyof typeof DEFAULTS & keyof SupervisorSettings>>;
+
+type PlainField = (typeof PLAIN_KEYS)[keyof typeof PLAIN_KEYS];
+
+/** Every plain key of `raw`, or its default. */
+function plainSettings(raw: RawSupervisor): Pick<SupervisorSettings, PlainField> {
+  const settings: Partial<Record<PlainField, unknown>> = {};
+  for (const [key, field] of Object.entries(PLAIN_KEYS) as [keyof typeof PLAIN_KEYS, PlainField][]) settings[field] = raw[key] ?? DEFAULTS[field];
+  return settings as Pick<SupervisorSettings, PlainField>;
 }
 
 /**
@@ -37,31 +76,11 @@ export function supervisorSettings(raw: RawSupervisor, configFile: string, baseD
     user: raw.user ?? cyrus?.user,
     group: raw.group ?? (raw.user === undefined ? cyrus?.group : undefined),
     logFile: path(raw.log_file),
-    quitTimeoutMs: raw.quit_timeout ?? DEFAULTS.quitTimeoutMs,
-    termTimeoutMs: raw.term_timeout ?? DEFAULTS.termTimeoutMs,
-    shutdownTimeoutMs: raw.shutdown_timeout ?? DEFAULTS.shutdownTimeoutMs,
-    startTimeoutMs: raw.start_timeout ?? DEFAULTS.startTimeoutMs,
-    progressIntervalMs: raw.progress_interval ?? DEFAULTS.progressIntervalMs,
-    restartDelayMs: raw.restart_delay ?? DEFAULTS.restartDelayMs,
-    restartMaxDelayMs: raw.restart_max_delay ?? DEFAULTS.restartMaxDelayMs,
-    restartResetAfterMs: raw.restart_reset_after ?? DEFAULTS.restartResetAfterMs,
-    restartGiveUpCount: raw.restart_give_up ?? DEFAULTS.restartGiveUpCount,
     binDir: path(raw.bin_dir) ?? DEFAULTS.binDir,
     cyrusConfig: path(raw.cyrus_config),
-    listenBacklog: raw.listen_backlog ?? DEFAULTS.listenBacklog,
-    readyFailLimit: raw.ready_fail_limit ?? DEFAULTS.readyFailLimit,
-    readyFailIntervalMs: raw.ready_fail_interval ?? DEFAULTS.readyFailIntervalMs,
     controlSocket: path(raw.control_socket) ?? `${stem}.sock`,
     reportFile: path(raw.report_file) ?? `${stem}.report.json`,
-    metricsPort: raw.metrics_port ?? DEFAULTS.metricsPort,
-    gracefulSignal: raw.graceful_signal ?? DEFAULTS.gracefulSignal,
     syslogSocket: path(raw.syslog_socket),
-    pdeathsig: raw.pdeathsig ?? DEFAULTS.pdeathsig,
-    syncDrainTimeoutMs: raw.sync_drain_timeout ?? DEFAULTS.syncDrainTimeoutMs,
-    syncBacklogIntervalMs: raw.sync_backlog_interval ?? DEFAULTS.syncBacklogIntervalMs,
-    syncBacklogWarnBytes: raw.sync_backlog_warn_bytes ?? DEFAULTS.syncBacklogWarnBytes,
-    syncBacklogWarnAgeMs: raw.sync_backlog_warn_age ?? DEFAULTS.syncBacklogWarnAgeMs,
-    syncBacklogCriticalBytes: raw.sync_backlog_critical_bytes ?? DEFAULTS.syncBacklogCriticalBytes,
-    syncBacklogCriticalAgeMs: raw.sync_backlog_critical_age ?? DEFAULTS.syncBacklogCriticalAgeMs,
+    ...plainSettings(raw),
   };
 }

@@ -8,14 +8,12 @@ import { EXIT } from '../errors.js';
 import type { StatusSnapshot } from '../supervisor/status.js';
 import { sendControlRequest } from './client.js';
 import type { CommandOutput } from './commands.js';
+import { START_DEFAULTS } from '../defaults.js';
 
-/** How long `quiesce start` waits for the instance to be running, and how often it asks. */
-export const START_DEFAULTS = {
-  waitMs: 120_000,
-  pollMs: 100,
-  /** Lines of the instance's log shown when it fails to start. */
-  logTailLines: 15,
-} as const;
+/** How often `quiesce start` asks whether the instance is running. */
+const START_POLL_MS = 100;
+/** Lines of the instance's log shown when it fails to start. */
+const LOG_TAIL_LINES = 15;
 
 /** The instance's status, or undefined when nothing answers on its socket. */
 export async function statusOf(socket: string): Promise<StatusSnapshot | undefined> {
@@ -57,7 +55,7 @@ export async function startCommand(config: Config, cli: readonly string[], confi
   const deadline = clock.now() + waitMs;
   while (clock.now() < deadline) {
     if (exited !== undefined) {
-      io.err(`quiesce on ${config.file} exited with code ${exited} while starting; the end of ${log}:\n${tail(log, START_DEFAULTS.logTailLines)}`);
+      io.err(`quiesce on ${config.file} exited with code ${exited} while starting; the end of ${log}:\n${tail(log, LOG_TAIL_LINES)}`);
       return exited === EXIT.clean ? EXIT.internal : exited;
     }
     const status = await statusOf(socket);
@@ -65,8 +63,8 @@ export async function startCommand(config: Config, cli: readonly string[], confi
       io.out(`quiesce started on ${config.file} (pid ${status.pid}), logging to ${log}`);
       return EXIT.clean;
     }
-    await clock.sleep(START_DEFAULTS.pollMs);
+    await clock.sleep(START_POLL_MS);
   }
-  io.err(`quiesce on ${config.file} (pid ${child.pid ?? '?'}) is not running after ${waitMs} ms; it goes on in the background. The end of ${log}:\n${tail(log, START_DEFAULTS.logTailLines)}`);
+  io.err(`quiesce on ${config.file} (pid ${child.pid ?? '?'}) is not running after ${waitMs} ms; it goes on in the background. The end of ${log}:\n${tail(log, LOG_TAIL_LINES)}`);
   return EXIT.cannotStart;
 }

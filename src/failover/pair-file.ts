@@ -1,18 +1,11 @@
 // The pair file of `quiesce swap`: the two sides of a replicated pair and how to reach each.
 import { dirname, resolve } from 'node:path';
 import * as z from 'zod';
+import { PAIR_DEFAULTS } from '../defaults.js';
 import { err, ok, type Diagnostic, type Result } from '../errors.js';
 import { parseDuration } from '../config/fields.js';
 import { readConfigText } from '../config/text-file.js';
 import { parseYaml } from '../config/yaml-doc.js';
-
-/** Defaults of the pair file. */
-export const PAIR_DEFAULTS = {
-  /** How quiesce is run on each side. */
-  quiesce: ['quiesce'] as readonly string[],
-  /** Budget of each step (a stop includes the whole shutdown, flush included). */
-  stepTimeoutMs: 600_000,
-} as const;
 
 /** One side: its command prefix (e.g. `[ssh, mail2]`) and its config as master and as replica. */
 export interface PairSide {

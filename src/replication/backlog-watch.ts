@@ -2,6 +2,7 @@
 // a level per channel (ok / warn / critical, on bytes or on the age of the oldest entry), an event
 // only when a level changes, and the last snapshot on demand.
 import type { Clock } from '../clock.js';
+import { BACKLOG_THRESHOLDS, DEFAULTS } from '../defaults.js';
 import type { BacklogLevel, ReplicationEvent } from './events.js';
 import { backlogOf, type Channel, type ChannelBacklog } from './sync-dir.js';
 
@@ -13,16 +14,6 @@ export interface BacklogThresholds {
   readonly criticalAgeMs: number;
 }
 
-/** Default thresholds: warn at 10 KB or 2 minutes, critical at 100 KB or 20 minutes. */
-export const BACKLOG_THRESHOLDS: BacklogThresholds = {
-  warnBytes: 10 * 1024,
-  warnAgeMs: 2 * 60_000,
-  criticalBytes: 100 * 1024,
-  criticalAgeMs: 20 * 60_000,
-};
-
-/** Default time between two checks. */
-export const BACKLOG_CHECK_INTERVAL_MS = 10_000;
 
 /** One channel as last seen. */
 export interface ChannelLevel {
@@ -77,7 +68,7 @@ export class BacklogWatch {
     this.#channels = channels;
     this.#deps = deps;
     this.#thresholds = opts.thresholds ?? BACKLOG_THRESHOLDS;
-    this.#intervalMs = opts.intervalMs ?? BACKLOG_CHECK_INTERVAL_MS;
+    this.#intervalMs = opts.intervalMs ?? DEFAULTS.syncBacklogIntervalMs;
   }
 
   /** The last snapshot (all `ok`, no channels, before the first check). */

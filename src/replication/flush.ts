@@ -12,30 +12,12 @@ import { existsSync } from 'node:fs';
 import type { Clock } from '../clock.js';
 import { ignoreEvents, type ReplicationEvent } from './events.js';
 import type { ImapdConf } from '../config/imapd-conf.js';
+import { FLUSH_DEFAULTS } from '../defaults.js';
 import { replayArgv, replayCommand } from './replay-command.js';
 import { describeOutcome, runSyncClient, type RunOutcome, type SyncClientRunner } from './sync-client-run.js';
 import { backlogOf, channelLabel, channelsOf, describeBacklog, isEmpty, sameFile, type Channel, type ChannelBacklog } from './sync-dir.js';
 
 export { replayArgv, replayCommand } from './replay-command.js';
-
-/** Every default of a flush, with its unit in the name. */
-export const FLUSH_DEFAULTS = {
-  /** Budget of one sync_client run (one file); its process group is killed after it. */
-  runTimeoutMs: 60_000,
-  /** SIGTERM -> SIGKILL of a run's process group. */
-  killGraceMs: 2_000,
-  /** Attempts per channel: each runs sync_client until the channel is empty or a run fails. */
-  attempts: 3,
-  /** Wait between two attempts of a channel. */
-  retryDelayMs: 5_000,
-  /**
-   * Runs per attempt. With the writers stopped a channel needs at most 2 (log-run, then log); a
-   * channel still not empty after this many successful runs has a writer still appending.
-   */
-  maxRunsPerAttempt: 4,
-  /** Stop a run at its first "Can not connect to server" instead of waiting in the backoff. */
-  stopOnConnectFailure: true,
-} as const;
 
 /** Knobs of a flush; anything unset comes from FLUSH_DEFAULTS. */
 export interface FlushOptions {

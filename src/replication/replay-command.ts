@@ -1,6 +1,6 @@
 // The sync_client command line that replays one channel's pending sync log file, for quiesce to run
 // and for an operator to copy.
-import { DEFAULTS } from '../config/types.js';
+import { DEFAULTS } from '../defaults.js';
 
 /** Where sync_client is, unless a caller says otherwise. */
 export const SYNC_CLIENT_PATH = `${DEFAULTS.binDir}/sync_client`;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfigText } from '../../../src/config/load.js';
-import { DEFAULTS, type Config } from '../../../src/config/types.js';
+import type { Config } from '../../../src/config/types.js';
+import { DEFAULTS } from '../../../src/defaults.js';
 import { formatDiagnostic } from '../../../src/errors.js';
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'quiesce-config-')));

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CommandSpec, Config, DaemonEntry, EventEntry, Section, ServiceEntry, ShutdownEntry } from '../../../src/config/types.js';
-import { DEFAULTS } from '../../../src/config/types.js';
+import { DEFAULTS } from '../../../src/defaults.js';
 import { checkStopPlan, computeStopPlan } from '../../../src/ops/plan.js';
 import { planCommand, PLAN_EXIT } from '../../../src/ops/plan-command.js';
 import { renderStopPlan } from '../../../src/ops/plan-text.js';

@@ -2,7 +2,8 @@
 // ManualClock and cancelled with an AbortSignal.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
-import { BACKLOG_THRESHOLDS, BacklogWatch, levelOf } from '../../../src/replication/backlog-watch.js';
+import { BACKLOG_THRESHOLDS } from '../../../src/defaults.js';
+import { BacklogWatch, levelOf } from '../../../src/replication/backlog-watch.js';
 import type { ReplicationEvent } from '../../../src/replication/events.js';
 import type { Channel, ChannelBacklog } from '../../../src/replication/sync-dir.js';
 
