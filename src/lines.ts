@@ -1,4 +1,4 @@
-// A stream of text chunks -> lines: the control protocol, the helpers' stdout.
+// A stream of text chunks -> lines: the control protocol, the datagram and syslog helpers' stdout.
 
 /** Splits a byte stream into lines; calls `onLine` for each complete one. */
 export function lineSplitter(onLine: (line: string) => void): (chunk: string) => number {

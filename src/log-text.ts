@@ -1,6 +1,7 @@
 // The human sentence (`msg`) of every log event; log-events.ts is the vocabulary, log.ts the writer.
 import { unreachable } from './errors.js';
 import type { LogEvent } from './log-events.js';
+import { channelLabel, formatDuration } from './text.js';
 
 /** The human sentence of an event (`msg`); the structured fields carry the same facts. */
 export function describe(e: LogEvent): string {
@@ -30,7 +31,7 @@ export function describe(e: LogEvent): string {
     case 'log.failed':
       return `cannot write the log file ${e.file} (${e.error}): logging to stderr until it can be written again (retried every second; SIGUSR1 reopens it)`;
     case 'log.recovered':
-      return `the log file ${e.file} can be written again after ${Math.round(e.failedForMs / 1000)} s of ${e.error}; ${e.fallbackLines} line(s) went to stderr meanwhile, ${e.droppedLines} were lost`;
+      return `the log file ${e.file} can be written again after ${formatDuration(e.failedForMs)} of ${e.error}; ${e.fallbackLines} line(s) went to stderr meanwhile, ${e.droppedLines} were lost`;
     case 'child.started':
       return `${e.section} ${e.entry}[${e.pid}] started: ${e.cmd}`;
     case 'child.spawn-failed':
@@ -133,9 +134,9 @@ export function describe(e: LogEvent): string {
     case 'replication.config-error':
       return `replication not watched: ${e.message}`;
     case 'replication.recovered':
-      return `sync log channel ${e.channel === '' ? '(default)' : e.channel}: a log-run no sync_client was working on was replayed: ${e.empty ? 'channel empty now' : `not emptied (${e.detail})`}`;
+      return `sync log channel ${channelLabel(e.channel)}: a log-run no sync_client was working on was replayed: ${e.empty ? 'channel empty now' : `not emptied (${e.detail})`}`;
     case 'replication.backlog-level':
-      return `sync log channel ${e.channel === '' ? '(default)' : e.channel}: backlog ${e.from} -> ${e.to.toUpperCase()} (${e.lines} lines, ${e.bytes} bytes${e.oldestAgeMs === null ? '' : `, oldest ${Math.round(e.oldestAgeMs / 1000)} s`})${e.reasons.length > 0 ? `: ${e.reasons.join(', ')}` : ''}`;
+      return `sync log channel ${channelLabel(e.channel)}: backlog ${e.from} -> ${e.to.toUpperCase()} (${e.lines} lines, ${e.bytes} bytes${e.oldestAgeMs === null ? '' : `, oldest ${formatDuration(e.oldestAgeMs)}`})${e.reasons.length > 0 ? `: ${e.reasons.join(', ')}` : ''}`;
     default:
       return unreachable(e);
   }

@@ -32,3 +32,15 @@ export function formatClock(atMs: number, nowMs: number): string {
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
   return Math.abs(atMs - nowMs) < 86_400_000 ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }
+
+/** Quotes one word for a POSIX shell, leaving plain words (paths, flags) as they are. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** An argv as a shell command line a person can copy. */
+export const commandLine = (argv: readonly string[]): string => argv.map(shellQuote).join(' ');
+
+/** A sync log channel for people and for metrics labels: `(default)` for the unnamed one. */
+export const channelLabel = (name: string): string => (name === '' ? '(default)' : name);
+

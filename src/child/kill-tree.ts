@@ -7,11 +7,12 @@
 // environment, which descendants inherit; /proc/<pid>/environ tells which processes carry it
 // (the way a cgroup would, without needing one). tree-kill covers descendants that cleared their
 // environment, as long as they are still attached to the live tree.
-import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { delimiter, join } from 'node:path';
 import treeKill from 'tree-kill';
 import { scanTags } from './tag-scan.js';
+import { findInPath } from '../path-search.js';
+import { procStat } from './proc.js';
 
 /**
  * Pids (other than ours) whose environment carries `QUIESCE_TAG=<tag>` exactly, or any tag starting
@@ -26,14 +27,8 @@ export function findTagged(tag: string, prefix = false): number[] {
 
 /** The process group of `pid`, or undefined when it is gone. */
 export function processGroupOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[0] === 'Z' ? undefined : Number(fields[2]);
-  } catch {
-    return undefined;
-  }
+  const stat = procStat(pid);
+  return stat === undefined || stat.state === 'Z' ? undefined : stat.pgrp;
 }
 
 /** Sends `signal` to a process group; false when the group has no member left. */
@@ -56,17 +51,7 @@ export function signalPid(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-const psAvailable = ((): boolean => {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    try {
-      accessSync(join(dir, 'ps'), fsConstants.X_OK);
-      return true;
-    } catch {
-      // keep looking
-    }
-  }
-  return false;
-})();
+const psAvailable = findInPath('ps', process.env.PATH) !== undefined;
 
 /**
  * Signals the live tree under `pid` by parent links (tree-kill walks it with ps). Only when ps

@@ -1,6 +1,7 @@
 // argv[0] -> the absolute path of the program that will run, as Cyrus master looked it up.
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
+import { findInPath } from '../path-search.js';
 import { err, ok, type Result } from '../errors.js';
 import type { SupervisorSettings } from './types.js';
 import { quoted } from './describe.js';
@@ -43,8 +44,7 @@ export function resolveArgv(words: readonly string[], settings: SupervisorSettin
   }
   const inBinDir = join(settings.binDir, program);
   // Relative PATH entries (`.`, empty) would make argv[0] depend on the cwd at spawn time: skipped.
-  const pathDirs = (pathEnv ?? '').split(delimiter).filter((d) => isAbsolute(d));
-  const inPath = pathDirs.map((d) => join(d, program)).find((p) => probe(p) === 'file');
+  const inPath = findInPath(program, pathEnv, (p) => probe(p) === 'file');
   if (probe(inBinDir) === 'file' || (!strict && inPath === undefined)) return ok(withCyrusConfig([inBinDir, ...args], settings));
   if (inPath !== undefined) return ok([inPath, ...args]);
   return err(`executable ${quoted(program)} not found in ${settings.binDir} or PATH`);

@@ -1,7 +1,7 @@
 // `quiesce status` for people: the supervisor line, then one row per entry.
 import type { UnitStatus } from '../service/unit.js';
 import type { StatusSnapshot } from '../supervisor/status.js';
-import { formatDuration, formatTable } from '../text.js';
+import { channelLabel, formatDuration, formatTable } from '../text.js';
 
 /** Pids shown per row before `+N`. */
 const MAX_PIDS_SHOWN = 4;
@@ -38,7 +38,7 @@ export function renderStatus(s: StatusSnapshot): string {
   const r = s.replication;
   const replication = r === undefined ? '' : `\n\nsync log backlog: ${r.level.toUpperCase()}${r.checkedAgoMs === undefined ? '' : ` (checked ${formatDuration(r.checkedAgoMs)} ago)`}\n${formatTable(
     ['CHANNEL', 'LEVEL', 'FILES', 'LINES', 'BYTES', 'OLDEST'],
-    r.channels.map((c) => [c.channel === '' ? '(default)' : c.channel, c.level, String(c.files), String(c.lines), String(c.bytes), c.oldestAgeMs === null ? '-' : formatDuration(c.oldestAgeMs)]),
+    r.channels.map((c) => [channelLabel(c.channel), c.level, String(c.files), String(c.lines), String(c.bytes), c.oldestAgeMs === null ? '-' : formatDuration(c.oldestAgeMs)]),
   )}`;
   if (s.units.length === 0) return `${head.join('\n')}\n\n(no entries)${replication}`;
   const table = formatTable(['ENTRY', 'SECTION', 'STATE', 'PIDS', 'READY', 'BUSY', 'RESTARTS', 'LAST EXIT', 'LISTEN'], s.units.map(row));

@@ -1,6 +1,7 @@
 // Runs a quiesce command on one side of the pair (through its prefix, e.g. `ssh mail2`), streaming its output.
 import { execa } from 'execa';
 import type { PairFile, PairSide } from './pair-file.js';
+import { commandLine } from '../text.js';
 
 /** How a side command ended. */
 export interface SideResult {
@@ -15,11 +16,6 @@ export function sideArgv(pair: PairFile, side: PairSide, args: readonly string[]
   return [...side.prefix, ...pair.quiesce, ...args];
 }
 
-/** Quotes a word for a shell command line shown to a person. */
-const quote = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`);
-
-/** The command line of an argv, for messages. */
-export const commandLine = (argv: readonly string[]): string => argv.map(quote).join(' ');
 
 /** Runs `argv`; every output line goes to `onLine`. Never throws: a spawn failure is exit code 127. */
 export async function runOnSide(argv: readonly string[], timeoutMs: number, onLine: (line: string) => void): Promise<SideResult> {

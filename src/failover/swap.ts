@@ -8,7 +8,8 @@
 // and says what is then lost.
 import { EXIT, isSafeToFailOver, SWAP_EXIT } from '../exit-codes.js';
 import type { PairFile, PairSide } from './pair-file.js';
-import { commandLine, runOnSide, sideArgv, type SideResult } from './side-command.js';
+import { commandLine } from '../text.js';
+import { runOnSide, sideArgv, type SideResult } from './side-command.js';
 
 
 /** What a side is known to be doing, as the swap goes. */

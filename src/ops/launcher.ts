@@ -3,7 +3,8 @@
 import type { CommandSpec, Config } from '../config/types.js';
 import { err, ok, type Result } from '../errors.js';
 import { currentUser, identitiesOf } from './identity.js';
-import { findExecutable, PDEATHSIG_DEFAULTS, withIdentity, type Identity } from './pdeathsig.js';
+import { findInPath } from '../path-search.js';
+import { PDEATHSIG_DEFAULTS, withIdentity, type Identity } from './pdeathsig.js';
 
 /** Wraps a child's argv; also says whether a reloaded config can be started the same way. */
 export interface Launcher {
@@ -17,7 +18,7 @@ export interface Launcher {
 /** The launcher of `config`, or why its children cannot be started as the config says. */
 export function launcherOf(config: Config, path: string | undefined = process.env.PATH): Result<Launcher, string> {
   const self = currentUser();
-  const setpriv = findExecutable(PDEATHSIG_DEFAULTS.command, path);
+  const setpriv = findInPath(PDEATHSIG_DEFAULTS.command, path);
   const identities = new Map<string, Identity>();
   const refuses = (c: Config): string | undefined => {
     const found = identitiesOf(c, self);

@@ -4,8 +4,9 @@
 // src/child/kill-tree.ts). A tagged process whose supervisor is no longer alive is a leftover. A pid
 // alone could have been reused, so the supervisor counts as alive only if a process with that pid
 // exists and started no later than the tag's start time (the tag is taken after the process started).
-import { readdirSync, readFileSync } from 'node:fs';
-import { TAG_VARIABLE } from '../child/tag-scan.js';
+import { readFileSync } from 'node:fs';
+import { procStat } from '../child/proc.js';
+import { scanTags } from '../child/tag-scan.js';
 import type { Clock } from '../clock.js';
 
 /** Tolerances of the start-time comparison, and how a leftover is stopped. */
@@ -46,13 +47,9 @@ const bootTimeMs = (): number | undefined => {
 
 /** Epoch ms `pid` started, or undefined when it is gone or a zombie. */
 export function processStartMs(pid: number, bootMs: number | undefined = bootTimeMs()): number | undefined {
-  const stat = read(`/proc/${pid}/stat`);
-  if (stat === undefined || bootMs === undefined) return undefined;
-  // pid (comm) state ppid ... field 22 = starttime; comm may contain spaces and parentheses.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z') return undefined;
-  const ticks = Number(fields[19]);
-  return Number.isFinite(ticks) ? bootMs + (ticks * 1000) / LEFTOVER_DEFAULTS.clockTicksPerSecond : undefined;
+  const stat = procStat(pid);
+  if (stat === undefined || stat.state === 'Z' || bootMs === undefined) return undefined;
+  return Number.isFinite(stat.startTicks) ? bootMs + (stat.startTicks * 1000) / LEFTOVER_DEFAULTS.clockTicksPerSecond : undefined;
 }
 
 /** True when the supervisor that handed out a tag is still running. */
@@ -70,19 +67,13 @@ export function parseTag(tag: string): { supervisorPid: number; supervisorStarte
 /** Every tagged process (other than this one) whose supervisor is gone. */
 export function findLeftovers(): Leftover[] {
   const bootMs = bootTimeMs();
-  const prefix = `${TAG_VARIABLE}=`;
   const found: Leftover[] = [];
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    const environ = read(`/proc/${pid}/environ`);
-    const tag = environ?.split('\0').find((v) => v.startsWith(prefix))?.slice(prefix.length);
-    const parsed = tag === undefined ? undefined : parseTag(tag);
-    if (tag === undefined || parsed === undefined) continue;
-    if (isSupervisorAlive(parsed.supervisorPid, parsed.supervisorStartedMs, bootMs)) continue;
-    found.push({ pid, tag, ...parsed, cmdline: (read(`/proc/${pid}/cmdline`) ?? '').split('\0').filter((s) => s !== '').join(' ') });
+  for (const [tag, pids] of scanTags()) {
+    const parsed = parseTag(tag);
+    if (parsed === undefined || isSupervisorAlive(parsed.supervisorPid, parsed.supervisorStartedMs, bootMs)) continue;
+    for (const pid of pids) if (!found.some((f) => f.pid === pid)) found.push({ pid, tag, ...parsed, cmdline: (read(`/proc/${pid}/cmdline`) ?? '').split('\0').filter((s) => s !== '').join(' ') });
   }
-  return found;
+  return found.sort((a, b) => a.pid - b.pid);
 }
 
 /**

@@ -31,6 +31,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { LogEvent } from '../log.js';
 import { TRANSITIONS, type PhaseKind } from '../supervisor/phase.js';
 import type { StatusSnapshot } from '../supervisor/status.js';
+import { channelLabel } from '../text.js';
 
 const PHASES = Object.keys(TRANSITIONS) as PhaseKind[];
 
@@ -63,7 +64,7 @@ export class QuiesceMetrics {
         name, help, labelNames: ['channel'], registers,
         collect() {
           this.reset();
-          for (const c of status().replication?.channels ?? []) this.set({ channel: c.channel === '' ? 'default' : c.channel }, value(c));
+          for (const c of status().replication?.channels ?? []) this.set({ channel: channelLabel(c.channel) }, value(c));
         },
       });
     };

@@ -13,29 +13,12 @@
 //
 // Limits: only the direct child gets the signal (its own children are reparented as usual), and
 // the kernel sends it when the *thread* that forked the child exits; libuv forks from the main thread.
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 
 /** Defaults of the parent-death signal. */
 export const PDEATHSIG_DEFAULTS = {
   signal: 'SIGTERM' as NodeJS.Signals,
   command: 'setpriv',
 } as const;
-
-/** The absolute path of `name` in `PATH`, if it is there and executable. */
-export function findExecutable(name: string, path: string | undefined): string | undefined {
-  for (const dir of (path ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
-}
 
 /** `argv` prefixed with `<setpriv> --pdeathsig <signal> --`; unchanged when setpriv is unavailable (undefined). */
 export function withPdeathsig(argv: readonly string[], setpriv: string | undefined, signal: NodeJS.Signals = PDEATHSIG_DEFAULTS.signal): readonly string[] {

@@ -10,6 +10,7 @@ import { err, ok, type Result } from '../errors.js';
 import { isSafeToFailOver } from '../exit-codes.js';
 import type { StopMode } from '../supervisor/phase.js';
 import type { ShutdownReport } from '../supervisor/shutdown.js';
+import { channelLabel } from '../text.js';
 
 /** Version of the document layout; bumped on any incompatible change. */
 export const REPORT_SCHEMA = 'quiesce.shutdown-report/1';
@@ -56,7 +57,7 @@ function reasonsOf(r: ShutdownReport): string[] {
   const failed = r.commands.filter((c) => !c.ok);
   const escalated = r.stops.filter((s) => s.escalated);
   const reasons = failed.map((c) => `SHUTDOWN ${c.entry}: ${c.outcome}`);
-  for (const b of r.notReplicated) reasons.push(`sync log channel ${b.channel === '' ? '(default)' : b.channel} not replicated: ${b.lines} line(s), ${b.bytes} bytes in ${b.files.join(', ')}`);
+  for (const b of r.notReplicated) reasons.push(`sync log channel ${channelLabel(b.channel)} not replicated: ${b.lines} line(s), ${b.bytes} bytes in ${b.files.join(', ')}`);
   if (failed.length === 0) reasons.push(r.commands.length === 0 ? 'no SHUTDOWN commands to fail' : `all ${r.commands.length} SHUTDOWN command(s) exited 0`);
   reasons.push(
     escalated.length === 0

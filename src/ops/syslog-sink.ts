@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { err, ok, type Result } from '../errors.js';
 import { parseSyslogLine, type SyslogRecord } from './syslog-line.js';
+import { lineSplitter } from '../lines.js';
 
 /**
  * argv: path. Prints "ready" once bound, then one escaped line per datagram. A path where
@@ -66,7 +67,6 @@ export function unescapeLine(line: string): string {
 export function startSyslogSink(path: string, opts: SyslogSinkOptions): Promise<Result<SyslogSink, string>> {
   const helper: ChildProcess = spawn(opts.perl ?? 'perl', ['-e', SINK_SCRIPT, path], { stdio: ['pipe', 'pipe', 'inherit'] });
   let closing = false;
-  let buffer = '';
   return new Promise((resolve) => {
     let ready = false;
     helper.once('error', (e: NodeJS.ErrnoException) => resolve(err(`cannot start the syslog helper (perl): ${e.code ?? e.message}`)));
@@ -74,22 +74,17 @@ export function startSyslogSink(path: string, opts: SyslogSinkOptions): Promise<
       if (!ready) resolve(err(`syslog helper for ${path} exited (${signal ?? `code ${code}`}) before binding`));
       else if (!closing) opts.onExit?.(`syslog helper exited (${signal ?? `code ${code}`})`);
     });
-    helper.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (ready) {
-          opts.onRecord(parseSyslogLine(unescapeLine(line)));
-        } else if (line === 'ready') {
-          ready = true;
-          resolve(ok({ path, close }));
-        } else if (line.startsWith('error ')) {
-          resolve(err(`syslog socket ${path}: ${line.slice('error '.length)}`));
-        }
+    const onLine = lineSplitter((line) => {
+      if (ready) {
+        opts.onRecord(parseSyslogLine(unescapeLine(line)));
+      } else if (line === 'ready') {
+        ready = true;
+        resolve(ok({ path, close }));
+      } else if (line.startsWith('error ')) {
+        resolve(err(`syslog socket ${path}: ${line.slice('error '.length)}`));
       }
     });
+    helper.stdout?.setEncoding('utf8').on('data', (chunk: string) => void onLine(chunk));
   });
 
   function close(): Promise<void> {

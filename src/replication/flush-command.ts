@@ -10,7 +10,8 @@ import { FLUSH_DEFAULTS } from '../defaults.js';
 import { flush, type ChannelFlush, type FlushResult } from './flush.js';
 import { loadImapdConf } from '../config/imapd-conf.js';
 import { describeOutcome, type SyncClientRunner } from './sync-client-run.js';
-import { channelLabel, type ChannelBacklog } from './sync-dir.js';
+import { channelLabel, formatDuration } from '../text.js';
+import type { ChannelBacklog } from './sync-dir.js';
 
 /** The subcommand's options as commander hands them over. */
 export interface FlushCommandOptions {
@@ -113,10 +114,7 @@ function files(b: ChannelBacklog): string {
 }
 
 function age(ms: number | undefined): string {
-  if (ms === undefined) return '-';
-  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Math.round(ms / 3_600_000)} h`;
+  return ms === undefined ? '-' : formatDuration(ms);
 }
 
 function asJson(r: FlushResult, conf: string, exitCode: number): unknown {

@@ -15,7 +15,8 @@ import type { ImapdConf } from '../config/imapd-conf.js';
 import { FLUSH_DEFAULTS } from '../defaults.js';
 import { replayArgv, replayCommand } from './replay-command.js';
 import { describeOutcome, runSyncClient, type RunOutcome, type SyncClientRunner } from './sync-client-run.js';
-import { backlogOf, channelLabel, channelsOf, describeBacklog, isEmpty, sameFile, type Channel, type ChannelBacklog } from './sync-dir.js';
+import { channelLabel } from '../text.js';
+import { backlogOf, channelsOf, describeBacklog, isEmpty, sameFile, type Channel, type ChannelBacklog } from './sync-dir.js';
 
 export { replayArgv, replayCommand } from './replay-command.js';
 

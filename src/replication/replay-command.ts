@@ -1,6 +1,7 @@
 // The sync_client command line that replays one channel's pending sync log file, for quiesce to run
 // and for an operator to copy.
 import { DEFAULTS } from '../defaults.js';
+import { commandLine } from '../text.js';
 
 /** Where sync_client is, unless a caller says otherwise. */
 export const SYNC_CLIENT_PATH = `${DEFAULTS.binDir}/sync_client`;
@@ -24,10 +25,5 @@ export function replayArgv(t: ReplayTarget, syncClient: string = SYNC_CLIENT_PAT
 
 /** The same as a shell command line, quoted for `sh`. */
 export function replayCommand(t: ReplayTarget, syncClient: string = SYNC_CLIENT_PATH): string {
-  return replayArgv(t, syncClient).map(shellQuote).join(' ');
-}
-
-/** Quotes one word for a POSIX shell, leaving plain words (paths, flags) as they are. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return commandLine(replayArgv(t, syncClient));
 }

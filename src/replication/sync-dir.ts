@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import { channelSetting, type ImapdConf } from '../config/imapd-conf.js';
 import { countLines, countLinesSync, type LineCount } from './line-count.js';
 import { replayCommand, SYNC_CLIENT_PATH } from './replay-command.js';
+import { channelLabel, formatDuration } from '../text.js';
 
 /** One sync log channel of an instance. */
 export interface Channel {
@@ -86,10 +87,6 @@ export function channelsOf(conf: ImapdConf, syncClient: string = SYNC_CLIENT_PAT
   });
 }
 
-/** `(default)` or the channel name, for messages. */
-export function channelLabel(name: string): string {
-  return name === '' ? '(default)' : name;
-}
 
 /** True when nothing is pending and every file could be read. */
 export function isEmpty(b: ChannelBacklog): boolean {
@@ -177,7 +174,7 @@ export function sameFile(a: PendingFile, b: PendingFile): boolean {
 export function describeBacklog(b: ChannelBacklog): string {
   if (isEmpty(b)) return `channel ${channelLabel(b.channel)}: empty`;
   const files = b.pending.map((f) => f.kind).join(' + ');
-  const age = b.oldestAgeMs === undefined ? '' : `, oldest ${Math.round(b.oldestAgeMs / 1000)} s`;
+  const age = b.oldestAgeMs === undefined ? '' : `, oldest ${formatDuration(b.oldestAgeMs)}`;
   const error = b.error === undefined ? '' : `, UNREADABLE: ${b.error}`;
   return `channel ${channelLabel(b.channel)}: ${files === '' ? 'no files' : files}, ${b.lines} lines, ${b.bytes} bytes${age}${error}`;
 }

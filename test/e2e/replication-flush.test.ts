@@ -178,7 +178,7 @@ describeCyrus('flush: replaying A\'s sync log to a real replica B', () => {
     console.log(lines.join('\n'));
     expect(code).toBe(0);
     expect(lines).toContain('channel (default): verified empty');
-    const summary = new RegExp(`^channel \\(default\\): before: log, ${pending} lines, \\d+ bytes, oldest entry \\d+ s; replayed 1 file\\(s\\) \\(log ${pending} lines\\) in 1 run\\(s\\), 1 attempt\\(s\\)$`);
+    const summary = new RegExp(`^channel \\(default\\): before: log, ${pending} lines, \\d+ bytes, oldest entry \\d+(ms|s); replayed 1 file\\(s\\) \\(log ${pending} lines\\) in 1 run\\(s\\), 1 attempt\\(s\\)$`);
     expect(lines.filter((l) => summary.test(l))).toHaveLength(1);
     expect((await inbox(ports.bImap)).messages).toBe((await inbox(ports.aImap)).messages);
   });

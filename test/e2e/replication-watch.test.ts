@@ -54,8 +54,8 @@ describeCyrus('replication backlog while running', () => {
     const table = (await cli(['status', '-c', p.a.asMaster])).out;
     expect(table).toMatch(/sync log backlog: WARN/);
     const page = await metrics(metricsPort);
-    expect(page).toMatch(/^quiesce_sync_backlog_level\{channel="default"\} 1$/m);
-    expect(page).toMatch(/^quiesce_sync_backlog_bytes\{channel="default"\} [1-9]\d*$/m);
+    expect(page).toMatch(/^quiesce_sync_backlog_level\{channel="\(default\)"\} 1$/m);
+    expect(page).toMatch(/^quiesce_sync_backlog_bytes\{channel="\(default\)"\} [1-9]\d*$/m);
     expect(await messageIdsOf(p.b.imapPort, 'alice').catch(() => [])).toEqual([]); // nothing replicated yet
 
     // what a sync_client killed mid-batch leaves: the log renamed to log-run, nobody working on it

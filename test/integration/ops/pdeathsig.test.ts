@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { findLeftovers, isSupervisorAlive, parseTag, processStartMs } from '../../../src/ops/leftovers.js';
-import { findExecutable, withPdeathsig } from '../../../src/ops/pdeathsig.js';
+import { findInPath } from '../../../src/path-search.js';
+import { withPdeathsig } from '../../../src/ops/pdeathsig.js';
 
 /**
  * A stand-in supervisor: spawns a tagged `sleep` (its stdout is the test's pipe, so the pipe closes
@@ -39,8 +40,8 @@ const SLEEP = ['sleep', '3600'];
 
 describe('supervisor death', () => {
   it('setpriv is found in PATH', () => {
-    expect(findExecutable('setpriv', process.env.PATH)).toMatch(/\/setpriv$/);
-    expect(findExecutable('no-such-program-quiesce', process.env.PATH)).toBeUndefined();
+    expect(findInPath('setpriv', process.env.PATH)).toMatch(/\/setpriv$/);
+    expect(findInPath('no-such-program-quiesce', process.env.PATH)).toBeUndefined();
   });
 
   it('wraps argv with setpriv --pdeathsig, or leaves it alone without setpriv', () => {
@@ -50,7 +51,7 @@ describe('supervisor death', () => {
   });
 
   it('a child wrapped with pdeathsig dies when its supervisor is SIGKILLed', async () => {
-    const setpriv = findExecutable('setpriv', process.env.PATH);
+    const setpriv = findInPath('setpriv', process.env.PATH);
     const run = await startFakeSupervisor(withPdeathsig(SLEEP, setpriv));
     expect(findLeftovers().map((l) => l.pid)).not.toContain(run.childPid); // its supervisor is alive
     await run.kill();

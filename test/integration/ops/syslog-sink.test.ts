@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseSyslogLine, type SyslogRecord } from '../../../src/ops/syslog-line.js';
 import { startSyslogSink, unescapeLine, type SyslogSink } from '../../../src/ops/syslog-sink.js';
-import { findExecutable } from '../../../src/ops/pdeathsig.js';
+import { findInPath } from '../../../src/path-search.js';
 
 const run = promisify(execFile);
 
@@ -49,7 +49,7 @@ describe('syslog sink', () => {
     sink = started.value;
     expect(statSync(path).mode & 0o777).toBe(0o666);
 
-    if (findExecutable('logger', process.env.PATH) !== undefined) {
+    if (findInPath('logger', process.env.PATH) !== undefined) {
       await run('logger', ['-u', path, '--socket-errors=on', '-t', 'imapd', '--id=123', '-p', 'mail.warning', 'login: user1 plaintext']);
     } else {
       await run('perl', ['-MIO::Socket::UNIX', '-MSocket', '-e', `IO::Socket::UNIX->new(Type=>SOCK_DGRAM, Peer=>$ARGV[0])->send("<20>Nov 23 07:34:56 imapd[123]: login: user1 plaintext")`, path]);

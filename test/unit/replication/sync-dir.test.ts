@@ -72,7 +72,7 @@ describe('backlogOf', () => {
     expect(b.oldestAgeMs).toBe(90_000);
     expect(b.replay).toBe(`/usr/lib/cyrus/bin/sync_client -C ${dir}/imapd.conf -n east -R -1`);
     expect(backlogOfSync(channel, clock)).toEqual(b);
-    expect(describeBacklog(b)).toBe(`channel east: log-run + log, 50 lines, ${b.bytes} bytes, oldest 90 s`);
+    expect(describeBacklog(b)).toBe(`channel east: log-run + log, 50 lines, ${b.bytes} bytes, oldest 1m30s`);
   });
 
   it('keeps the age of a log appended to just now (birth time, not mtime)', async () => {
