@@ -1,5 +1,7 @@
-// The stop ladder, the one place where a process is stopped: stop signal -> SIGTERM -> SIGKILL,
-// each step bounded. Children (Child), helpers and one-off runs (stopGroup) all climb it.
+// The stop ladder of every process this supervisor started: stop signal -> SIGTERM -> SIGKILL,
+// each step bounded. Children (Child), helpers and one-off runs (stopGroup) all climb it. (The
+// leftovers of a previous quiesce are not ours to stop gracefully: ops/leftovers.ts sends them
+// SIGTERM, then SIGKILL.)
 //
 //   stop ──quit_timeout──▶ term ──term_timeout──▶ kill ──(until gone)──▶ done
 //     └────advance()────────▲ └────advance()────────▲

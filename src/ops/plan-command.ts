@@ -1,7 +1,6 @@
 // `quiesce plan [--stop-budget 90s] [--unit FILE] [--fast]`: print the stop plan; exit 1 when it overruns a limit.
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
-import { loadImapdConf } from '../config/imapd-conf.js';
 import { checkStopPlan, computeStopPlan, type StopLimit } from './plan.js';
 import { renderStopPlan } from './plan-text.js';
 import { PLAN_EXIT } from '../exit-codes.js';
@@ -23,12 +22,12 @@ export interface PlanOptions {
 function isReplicationMaster(config: Config, io: { err: (t: string) => void }): boolean {
   const file = config.supervisor.cyrusConfig;
   if (file === undefined) return false;
-  const conf = loadImapdConf(file);
-  if (!conf.ok) {
-    io.err(`warning: ${conf.error}; the plan leaves out the sync log drain that a replication master adds`);
+  // the imapd.conf as read with the config (the view the running instance has), not read again
+  if (config.cyrus === undefined) {
+    io.err(`warning: cannot read ${file}; the plan leaves out the sync log drain that a replication master adds`);
     return false;
   }
-  return conf.value.syncLog;
+  return config.cyrus.imapd.syncLog;
 }
 
 /** Prints the plan of `config`; the exit code says whether it fits. */

@@ -3,7 +3,7 @@
 // only when a level changes, and the last snapshot on demand.
 import type { Clock } from '../clock.js';
 import { BACKLOG_THRESHOLDS, DEFAULTS } from '../defaults.js';
-import type { BacklogLevel, ReplicationEvent } from './events.js';
+import type { BacklogLevel, ReplicationProgress } from './progress.js';
 import { backlogOf, type Channel, type ChannelBacklog } from './sync-dir.js';
 
 /** Where a backlog becomes worth a warning, and where it becomes critical. */
@@ -51,7 +51,7 @@ export function levelOf(b: ChannelBacklog, t: BacklogThresholds = BACKLOG_THRESH
 /** What the watch needs. */
 export interface BacklogWatchDeps {
   readonly clock: Clock;
-  readonly onEvent: (e: ReplicationEvent) => void;
+  readonly onEvent: (e: ReplicationProgress) => void;
   /** Reads one channel (default: backlogOf). */
   readonly read?: (channel: Channel, clock: Clock) => Promise<ChannelBacklog>;
 }

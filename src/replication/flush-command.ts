@@ -5,7 +5,7 @@
 import { realClock, type Clock } from '../clock.js';
 import { parseDuration } from '../config/fields.js';
 import { EXIT } from '../errors.js';
-import type { ReplicationEvent } from './events.js';
+import type { ReplicationProgress } from './progress.js';
 import { FLUSH_DEFAULTS } from '../defaults.js';
 import { flush, type ChannelFlush, type FlushResult } from './flush.js';
 import { loadImapdConf } from '../config/imapd-conf.js';
@@ -68,7 +68,7 @@ export async function runFlushCommand(opts: FlushCommandOptions, out: (line: str
   return code;
 }
 
-function progressLine(e: ReplicationEvent, out: (line: string) => void): void {
+function progressLine(e: ReplicationProgress, out: (line: string) => void): void {
   switch (e.event) {
     case 'replication.flush.run':
       out(`  channel ${channelLabel(e.channel)}: attempt ${e.attempt}: replaying ${e.file} (${e.lines} lines): ${e.command}`);

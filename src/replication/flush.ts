@@ -10,7 +10,7 @@
 // a run counts as progress only if the file it took (by inode) is no longer pending afterwards.
 import { existsSync } from 'node:fs';
 import type { Clock } from '../clock.js';
-import { ignoreEvents, type ReplicationEvent } from './events.js';
+import { ignoreEvents, type ReplicationProgress } from './progress.js';
 import type { ImapdConf } from '../config/imapd-conf.js';
 import { FLUSH_DEFAULTS } from '../defaults.js';
 import { replayArgv, replayCommand } from './replay-command.js';
@@ -32,7 +32,7 @@ export interface FlushOptions {
   readonly syncClient?: string;
   /** Aborting kills the current run and ends the flush (what is left is still reported). */
   readonly cancel?: AbortSignal;
-  readonly onEvent?: (e: ReplicationEvent) => void;
+  readonly onEvent?: (e: ReplicationProgress) => void;
   /** Runs one sync_client (tests inject a fake). */
   readonly runner?: SyncClientRunner;
 }
@@ -70,7 +70,7 @@ export interface FlushResult {
   readonly durationMs: number;
 }
 
-type Settings = Required<Omit<FlushOptions, 'cancel' | 'onEvent' | 'runner' | 'syncClient'>> & Pick<FlushOptions, 'cancel' | 'syncClient'> & { emit: (e: ReplicationEvent) => void; run: SyncClientRunner };
+type Settings = Required<Omit<FlushOptions, 'cancel' | 'onEvent' | 'runner' | 'syncClient'>> & Pick<FlushOptions, 'cancel' | 'syncClient'> & { emit: (e: ReplicationProgress) => void; run: SyncClientRunner };
 
 /** Flushes every replication channel of `conf`, one after the other. */
 export async function flush(conf: ImapdConf, clock: Clock, opts: FlushOptions = {}): Promise<FlushResult> {

@@ -1,7 +1,7 @@
 // Binds a SERVICES listening socket that the supervisor holds but never polls or accepts on.
 //
 // A listening net.Server in the supervisor would accept (steal) about 10% of the connections meant
-// for the workers (NODE-NOTES.md section 1). So the socket is created and bound with Node's internal
+// for the workers (measured: libuv keeps accepting on a listening handle it watches). So the socket is created and bound with Node's internal
 // `net._createServerHandle` (the cluster module's SCHED_NONE path), which gives a bound libuv
 // handle that libuv never watches, and listen(2) is called by a one-shot helper process that gets
 // the same open file description as its fd 4. The parent ends up with a listening fd it never

@@ -2,7 +2,7 @@
 import type { DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';
 import { unreachable, type Result } from '../errors.js';
 import { Daemon } from '../service/daemon.js';
-import { ScheduledEvent } from '../service/event.js';
+import { ScheduledEvent } from '../service/scheduled-event.js';
 import { bindListener, type BoundListener } from '../service/listener.js';
 import { ServicePool } from '../service/pool.js';
 import type { Unit, UnitDeps } from '../service/unit.js';

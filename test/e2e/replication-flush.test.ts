@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { realClock } from '../../src/clock.js';
-import type { ReplicationEvent } from '../../src/replication/events.js';
+import type { ReplicationProgress } from '../../src/replication/progress.js';
 import { flush } from '../../src/replication/flush.js';
 import { runFlushCommand } from '../../src/replication/flush-command.js';
 import { loadImapdConf, type ImapdConf } from '../../src/config/imapd-conf.js';
@@ -152,7 +152,7 @@ describeCyrus('flush: replaying A\'s sync log to a real replica B', () => {
     expect(backlog.lines).toBe(2 * n);
     expect(backlog.bytes).toBeGreaterThan(0);
 
-    const events: ReplicationEvent[] = [];
+    const events: ReplicationProgress[] = [];
     const started = Date.now();
     const result = await flush(aConf, realClock, { onEvent: (e) => events.push(e) });
     console.log(`flush of ${backlog.lines} lines took ${Date.now() - started} ms: ${result.channels.map((c) => c.runs.map((r) => `${r.file} ${r.outcome.kind} ${r.outcome.kind === 'spawn-failed' ? '' : r.outcome.durationMs} ms`).join(', ')).join('; ')}`);
@@ -188,7 +188,7 @@ describeCyrus('flush: replaying A\'s sync log to a real replica B', () => {
     await deliver(10);
     const pending = await backlogOf(aChannel, realClock);
     expect(pending.lines).toBeGreaterThanOrEqual(20);
-    const events: ReplicationEvent[] = [];
+    const events: ReplicationProgress[] = [];
     const started = Date.now();
     const result = await flush(aConf, realClock, { attempts: 2, retryDelayMs: 200, runTimeoutMs: 30_000, onEvent: (e) => events.push(e) });
     const tookMs = Date.now() - started;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
 import { BACKLOG_THRESHOLDS } from '../../../src/defaults.js';
 import { BacklogWatch, levelOf } from '../../../src/replication/backlog-watch.js';
-import type { ReplicationEvent } from '../../../src/replication/events.js';
+import type { ReplicationProgress } from '../../../src/replication/progress.js';
 import type { Channel, ChannelBacklog } from '../../../src/replication/sync-dir.js';
 
 const channel = (name: string): Channel => ({ name, logPath: `/c/sync/${name}/log`, runPath: `/c/sync/${name}/log-run`, consumer: 'sync_client', confFile: '/c.conf', syncHost: 'b', shutdownFile: undefined, syncClient: '/usr/lib/cyrus/bin/sync_client' });
@@ -43,7 +43,7 @@ describe('BacklogWatch', () => {
   it('emits only on level changes, per channel, and keeps the last snapshot', async () => {
     const clock = new ManualClock(0);
     const state: Record<string, ChannelBacklog> = { '': backlog('', 0, undefined), east: backlog('east', 0, undefined) };
-    const events: ReplicationEvent[] = [];
+    const events: ReplicationProgress[] = [];
     const watch = new BacklogWatch([channel(''), channel('east')], { clock, onEvent: (e) => events.push(e), read: (c) => Promise.resolve(state[c.name] as ChannelBacklog) }, { intervalMs: 1_000 });
     expect(watch.snapshot()).toEqual({ checkedAtMs: undefined, level: 'ok', channels: [] });
     const stop = new AbortController();

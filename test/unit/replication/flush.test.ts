@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/clock.js';
-import type { ReplicationEvent } from '../../../src/replication/events.js';
+import type { ReplicationProgress } from '../../../src/replication/progress.js';
 import { FLUSH_DEFAULTS } from '../../../src/defaults.js';
 import { flush } from '../../../src/replication/flush.js';
 import { runFlushCommand } from '../../../src/replication/flush-command.js';
@@ -57,7 +57,7 @@ describe('flush', () => {
     writeFileSync(run(), 'MAILBOX user.a\n');
     writeFileSync(log(), 'APPEND user.b\nMAILBOX user.b\n');
     const calls: (readonly string[])[] = [];
-    const events: ReplicationEvent[] = [];
+    const events: ReplicationProgress[] = [];
     const r = await flush(conf, new JumpingClock(), { runner: fakeSyncClient(() => true, calls), onEvent: (e) => events.push(e) });
     expect(r.ok).toBe(true);
     expect(calls).toEqual([

@@ -1,6 +1,6 @@
 // The EVENTS unit over (scheduled x due, a run still going, behind, stop), with fake processes.
 import { describe, expect, it } from 'vitest';
-import { ScheduledEvent } from '../../../src/service/event.js';
+import { ScheduledEvent } from '../../../src/service/scheduled-event.js';
 import { describeUnitState } from '../../../src/service/unit.js';
 import { unitWorld } from './unit-world.js';
 

@@ -1,4 +1,4 @@
-// The events the replication modules report through a `(e: ReplicationEvent) => void` callback;
+// What the replication modules report as they work, through a `(e: ReplicationProgress) => void` callback;
 // the supervisor maps them onto its log vocabulary (src/log.ts) and metrics.
 import type { RunOutcome } from './sync-client-run.js';
 
@@ -6,7 +6,7 @@ import type { RunOutcome } from './sync-client-run.js';
 export type BacklogLevel = 'ok' | 'warn' | 'critical';
 
 /** Everything flush and the backlog watch report, tagged by `event`. Channel `''` is the default one. */
-export type ReplicationEvent =
+export type ReplicationProgress =
   /** A sync_client replay run starts on `file` of `channel`. */
   | { readonly event: 'replication.flush.run'; readonly channel: string; readonly attempt: number; readonly file: 'log-run' | 'log'; readonly lines: number; readonly command: string }
   /** That run ended; `progressed` = the file it took is gone (the batch reached the replica). */
@@ -21,4 +21,4 @@ export type ReplicationEvent =
   | { readonly event: 'replication.backlog.level'; readonly channel: string; readonly from: BacklogLevel; readonly to: BacklogLevel; readonly bytes: number; readonly lines: number; readonly oldestAgeMs: number | undefined; readonly reasons: readonly string[] };
 
 /** A callback that ignores everything, for callers that do not listen. */
-export const ignoreEvents = (_e: ReplicationEvent): void => undefined;
+export const ignoreEvents = (_e: ReplicationProgress): void => undefined;
