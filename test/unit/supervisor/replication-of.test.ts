@@ -32,6 +32,16 @@ describe('replicationOf', () => {
     expect(view?.read()[0]?.replay).toBe(`${replay} -C ${dir}/imapd.conf -R -1`);
   });
 
+  it('is fixed with the config: imapd.conf is never read again (a later edit, or a file that appears, changes nothing)', () => {
+    const w = unitWorld(yaml('', '/usr/lib/cyrus/bin/sync_client -r'));
+    writeFileSync(join(dir, 'imapd.conf'), `configdirectory: ${dir}/elsewhere\nsync_log: 0\n`);
+    expect(replicationOf(w.config, new ManualClock())?.channels.map((c) => c.logPath)).toEqual([join(dir, 'sync', 'log')]);
+    rmSync(join(dir, 'imapd.conf'));
+    const unread = unitWorld(yaml('', '/usr/lib/cyrus/bin/sync_client -r')); // loaded without it
+    writeFileSync(join(dir, 'imapd.conf'), `configdirectory: ${dir}\nsync_log: 1\n`);
+    expect(replicationOf(unread.config, new ManualClock())).toBeUndefined();
+  });
+
   it('is replicating while the rolling sync_client runs or waits to restart, not once it is stopped', async () => {
     const w = unitWorld(yaml('', '/usr/lib/cyrus/bin/sync_client -r'));
     const view = replicationOf(w.config, w.clock)!;
