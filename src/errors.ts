@@ -1,8 +1,6 @@
 // Results, config diagnostics and exhaustive switches. Exit codes are in exit-codes.ts.
 import { safeText } from './safe-text.js';
 
-export { EXIT, type ExitCode } from './exit-codes.js';
-
 /** A value or an expected failure; bugs are thrown, expected failures are returned. */
 export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
 

@@ -1,8 +1,8 @@
 // `quiesce status|stop|reload|escalate`: talk to a running instance; each returns the exit code.
-import { EXIT, unreachable } from '../errors.js';
+import { unreachable } from '../errors.js';
 import type { Action } from '../supervisor/phase.js';
 import { sendControlRequest, type ControlFailure } from './client.js';
-import { CONTROL_EXIT } from '../exit-codes.js';
+import { CONTROL_EXIT, EXIT } from '../exit-codes.js';
 import { progressLine } from './progress-text.js';
 import type { ControlReply, ControlRequest } from './protocol.js';
 import { renderStatus } from './status-table.js';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/types.js';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import type { StatusSnapshot } from '../supervisor/status.js';
 import { sendControlRequest } from './client.js';
 import type { CommandOutput } from './commands.js';

@@ -4,7 +4,7 @@
 // 64 = bad option.
 import { realClock, type Clock } from '../clock.js';
 import { parseDuration } from '../config/fields.js';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import type { ReplicationProgress } from './progress.js';
 import { FLUSH_DEFAULTS } from '../defaults.js';
 import { flush, type ChannelFlush, type FlushResult } from './flush.js';
