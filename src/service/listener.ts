@@ -272,7 +272,8 @@ const LISTEN_HELPER =
  */
 function shutdownShared(fd: number): Promise<void> {
   return new Promise((resolve) => {
-    const helper = spawn('perl', ['-e', 'use Socket; open(my $s, "+<&=4") or exit 1; shutdown($s, SHUT_RD) or exit 2'], {
+    // 0 is SHUT_RD on Linux; without `use Socket` the helper starts in about 3 ms instead of 20
+    const helper = spawn('perl', ['-e', 'open(my $s, "+<&=4") or exit 1; shutdown($s, 0) or exit 2'], {
       stdio: ['ignore', 'ignore', 'ignore', 'ignore', fd],
     });
     helper.on('error', () => resolve());
