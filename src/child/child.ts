@@ -145,12 +145,7 @@ export class Child implements ChildHandle {
     deps.log.emit({ event: 'child.started', ...ref, cmd: spec.cmd, worker: this.#role === 'worker' });
   }
 
-  /** Starts `spec`; never throws for a missing executable (the child is then already exited). */
-  static spawn(spec: CommandSpec, opts: SpawnOptions, deps: ChildDeps): Child {
-    return new Child(spec, opts, deps);
-  }
-
-  /** The real processes of a supervisor. */
+  /** The real processes of a supervisor: starts `spec`, never throws for a missing executable (the child is then already exited). */
   static spawner(deps: ChildDeps): SpawnChild {
     return (spec, opts) => new Child(spec, opts, deps);
   }
