@@ -79,6 +79,9 @@ export interface ShutdownFacts {
   readonly escalated: readonly { readonly label: string; readonly steps: readonly string[] }[];
 }
 
+/** `imapd[12] (stop -> term)`: a child that needed escalation and the steps it got. */
+export const describeEscalated = (s: { readonly label: string; readonly steps: readonly string[] }): string => `${s.label} (${s.steps.join(' -> ')})`;
+
 /** The exit code of a shutdown and the verdict that explains it (pure). */
 export function judgeShutdown(f: ShutdownFacts): { readonly exitCode: ExitCode; readonly verdict: string } {
   if (f.failedCommands.length > 0 || f.notReplicated.length > 0) {
@@ -86,7 +89,7 @@ export function judgeShutdown(f: ShutdownFacts): { readonly exitCode: ExitCode; 
     return { exitCode: EXIT.shutdownFailed, verdict: `NOT safe to fail over: ${reasons.join('; ')}` };
   }
   if (f.escalated.length > 0) {
-    const who = f.escalated.map((s) => `${s.label} (${s.steps.join(' -> ')})`).join(', ');
+    const who = f.escalated.map(describeEscalated).join(', ');
     return { exitCode: EXIT.escalated, verdict: `SHUTDOWN commands succeeded, but ${f.escalated.length} child(ren) needed escalation: ${who}` };
   }
   return { exitCode: EXIT.clean, verdict: 'clean: every child left on its stop signal and every SHUTDOWN command exited 0; safe to fail over' };

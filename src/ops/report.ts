@@ -7,7 +7,7 @@ import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { describeExit } from '../child/exit.js';
 import { err, ok, type Result } from '../errors.js';
-import { isSafeToFailOver } from '../exit-codes.js';
+import { describeEscalated, isSafeToFailOver } from '../exit-codes.js';
 import type { StopMode } from '../supervisor/phase.js';
 import type { ShutdownReport } from '../supervisor/shutdown.js';
 import { channelLabel } from '../text.js';
@@ -62,7 +62,7 @@ function reasonsOf(r: ShutdownReport): string[] {
   reasons.push(
     escalated.length === 0
       ? `all ${r.stops.length} child(ren) left on their stop signal`
-      : `${escalated.length} of ${r.stops.length} child(ren) needed escalation: ${escalated.map((s) => `${s.label} (${s.steps.join(' -> ')})`).join(', ')}`,
+      : `${escalated.length} of ${r.stops.length} child(ren) needed escalation: ${escalated.map(describeEscalated).join(', ')}`,
   );
   return reasons;
 }
