@@ -5,6 +5,9 @@
 import { SIGNAL_EVENTS, SignalRouter, STRAY_SIGNALS, type HandledSignal } from './signals.js';
 
 const supervising = process.argv[2] === 'run';
+/** V8's sampling profiler (`node --cpu-prof`, `--prof`) runs on SIGPROF: a handler of ours would end its process. */
+const profiling = process.execArgv.some((a) => a.startsWith('--cpu-prof') || a === '--prof');
+const strays = profiling ? STRAY_SIGNALS.filter((s) => s !== 'SIGPROF') : STRAY_SIGNALS;
 
 /** Every signal `quiesce run` handles (only SIGUSR1 for the other commands), routed once the supervisor exists. */
-export const earlySignals = supervising ? new SignalRouter(process, Object.keys(SIGNAL_EVENTS) as HandledSignal[], STRAY_SIGNALS) : new SignalRouter(process, ['SIGUSR1']);
+export const earlySignals = supervising ? new SignalRouter(process, Object.keys(SIGNAL_EVENTS) as HandledSignal[], strays) : new SignalRouter(process, ['SIGUSR1']);

@@ -22,6 +22,7 @@ export type LogEvent =
   | { event: 'supervisor.running'; supervisorPid: number; stopHint: string }
   | { event: 'supervisor.exit'; code: number; reason: string }
   | { event: 'supervisor.error'; message: string }
+  | { event: 'supervisor.fork-server-error'; message: string }
   | { event: 'config.invalid'; file: string; diagnostics: readonly string[] }
   | { event: 'config.warning'; file: string; diagnostic: string }
   | { event: 'config.reloaded'; file: string; generation: number; added: readonly string[]; removed: readonly string[]; changed: readonly string[]; ignored: readonly string[]; applying: readonly string[] }
@@ -103,6 +104,7 @@ export const LEVEL: { readonly [K in LogEventName]: LevelRule<K> } = {
   'supervisor.running': 'info',
   'supervisor.exit': 'info',
   'supervisor.error': 'fatal',
+  'supervisor.fork-server-error': 'error',
   'config.invalid': 'error',
   'config.warning': 'warn',
   'config.reloaded': 'info',

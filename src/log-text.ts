@@ -14,6 +14,8 @@ export function describe(e: LogEvent): string {
       return `exiting with code ${e.code}: ${e.reason}`;
     case 'supervisor.error':
       return `internal error: ${e.message}`;
+    case 'supervisor.fork-server-error':
+      return `${e.message}; workers started from now on go through Node's spawn`;
     case 'config.invalid':
       return `invalid config ${e.file}:\n  ${e.diagnostics.join('\n  ')}`;
     case 'config.warning':

@@ -11,6 +11,7 @@ import { findLeftovers, stopLeftovers } from './ops/leftovers.js';
 import { startCyrusUpkeep } from './ops/cyrus-upkeep.js';
 import { createNotifier, notificationFor } from './ops/notify.js';
 import { launcherOf } from './ops/launcher.js';
+import { ForkServers } from './child/fork-server.js';
 import { buildShutdownReport, writeReportAtomically } from './ops/report.js';
 import { startSyslogSink } from './ops/syslog-sink.js';
 import { startControlServer } from './control/server.js';
@@ -140,7 +141,9 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
     return EXIT.cannotStart;
   }
   const readyFile = config.supervisor.readyFile;
+  const forkServers = new ForkServers({ wrap: (argv) => launcher.value.wrapHelper(argv), onError: (message) => log.emit({ event: 'supervisor.fork-server-error', message }) });
   const supervisor = new Supervisor(config, {
+    forkServers,
     clock: realClock,
     log,
     loadConfig: (file) => {
@@ -172,6 +175,7 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
     reportFatalTo((message) => log.emit({ event: 'supervisor.error', message })),
     onFatal(() => stopTaggedNow(supervisor.tagPrefix, FATAL.termGraceMs, FATAL.pollMs)),
     onFatal(() => pidfile.value.release()),
+    onFatal(() => forkServers.close()),
     onFatal(() => readyFile !== undefined && removeReadyFile(readyFile)),
     onFatal(() => rmSync(config.supervisor.controlSocket, { force: true })),
   ];
@@ -193,6 +197,7 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
     return result.exitCode;
   } finally {
     clearInterval(keepAlive);
+    forkServers.close();
     signals.close();
     pidfile.value.release();
     for (const unregister of fatalCleanups) unregister();

@@ -1,16 +1,20 @@
 // One OS process started by quiesce, and its state machine.
 //
 //   spawn ──▶ running ──signal(step)──▶ stopping ──exit──▶ exited
-//                │                        │ signal(next step): stays stopping
-//                └──────────exit (unexpected)──────────────▶ exited
+//     │          │                        │ signal(next step): stays stopping
+//     │          └──────────exit (unexpected)──────────────▶ exited
+//     └─(fork server)─▶ starting ──exec reported──▶ running
 //
-// A spawn that fails (ENOENT, EACCES) goes straight to exited with `spawnError` set.
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import type { Duplex } from 'node:stream';
+// A spawn that fails (ENOENT, EACCES) goes straight to exited with `spawnError` set. A worker
+// started by the fork server (fork-server.ts) is `starting` until the fork server reports its exec
+// (about a millisecond): signals asked for meanwhile are sent then.
+import { spawn, type StdioOptions } from 'node:child_process';
+import type { Duplex, Readable } from 'node:stream';
 import type { Clock } from '../clock.js';
 import type { CommandSpec } from '../config/types.js';
 import type { Log } from '../log.js';
 import type { ExitInfo } from './exit.js';
+import { MAX_EXTRA_FDS, type ForkServers } from './fork-server.js';
 import { catchesSignal, processGroupOf, signalGroup, signalPid, signalTree } from './kill-tree.js';
 import { captureLines } from './output.js';
 import type { Stoppable } from './terminate.js';
@@ -37,6 +41,8 @@ export type StopStep = 'stop' | 'term' | 'kill';
 
 /** The lifecycle of one process; each state carries only its own data. */
 export type ChildState =
+  /** Forked by the fork server, its exec not reported yet: no pid known. */
+  | { readonly kind: 'starting'; readonly pid: undefined; readonly startedAt: number }
   | { readonly kind: 'running'; readonly pid: number; readonly startedAt: number }
   | { readonly kind: 'stopping'; readonly pid: number; readonly startedAt: number; readonly step: StopStep; readonly signal: NodeJS.Signals; readonly signalledAt: number }
   | { readonly kind: 'exited'; readonly pid: number | undefined; readonly startedAt: number; readonly exit: ExitInfo; readonly expected: boolean };
@@ -92,6 +98,19 @@ export interface ChildDeps {
   readonly tags: TagScanner;
   /** Wraps the argv of every child (setpriv --pdeathsig, see ops/pdeathsig.ts); identity when absent. */
   readonly wrapArgv?: (argv: readonly string[], spec: CommandSpec) => readonly string[];
+  /** Starts the workers (role `worker`) without forking the supervisor; Node's spawn when absent. */
+  readonly forkServers?: ForkServers;
+}
+
+/** What Child uses of a process: Node's ChildProcess, or a worker of the fork server (ForkedProcess). */
+interface ProcessPort {
+  readonly pid?: number | undefined;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  readonly stdio: readonly unknown[];
+  once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  once(event: 'spawn', listener: () => void): unknown;
+  on(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
 }
 
 /** One process, from spawn to exit; the supervisor's only handle on an OS process. */
@@ -100,8 +119,10 @@ export class Child implements ChildHandle {
   readonly tag: string;
   readonly exited: Promise<ExitInfo>;
   readonly stderrTail: string[] = [];
-  readonly #process: ChildProcess;
+  readonly #process: ProcessPort;
   #state: ChildState;
+  /** Signals asked for while `starting`, sent once the pid is known. */
+  #early: (() => void)[] = [];
   readonly #deps: ChildDeps;
   readonly #role: SpawnOptions['role'];
 
@@ -111,38 +132,54 @@ export class Child implements ChildHandle {
     this.#deps = deps;
     this.#role = opts.role;
     const startedAt = deps.clock.now();
-    const stdio: StdioOptions = ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe', ...(opts.extraFds ?? [])];
+    this.#state = { kind: 'starting', pid: undefined, startedAt };
     const [file, ...args] = deps.wrapArgv ? deps.wrapArgv(spec.argv, spec) : spec.argv;
+    const env = { ...process.env, ...spec.env, ...opts.env, [TAG_VARIABLE]: opts.tag };
+    const extraFds = opts.extraFds ?? [];
+    const forked = opts.role === 'worker' && deps.forkServers?.usable === true && extraFds.length <= MAX_EXTRA_FDS;
     // detached: the child leads its own process group, so kill(-pid) reaches its descendants,
-    // and a Ctrl-C on quiesce's terminal reaches quiesce alone (which then decides).
-    this.#process = spawn(file ?? '/nonexistent', args, {
-      detached: true,
-      stdio,
-      cwd: spec.cwd,
-      env: { ...process.env, ...spec.env, ...opts.env, [TAG_VARIABLE]: opts.tag },
-    });
-    const pid = this.#process.pid;
+    // and a Ctrl-C on quiesce's terminal reaches quiesce alone (which then decides). The fork
+    // server gives its workers a session of their own likewise.
+    this.#process = forked && deps.forkServers !== undefined
+      ? deps.forkServers.spawn({ file: file ?? '/nonexistent', args, env, cwd: spec.cwd, captureStdout: opts.discardStdout !== true, fds: extraFds })
+      : spawn(file ?? '/nonexistent', args, { detached: true, stdio: ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe', ...extraFds] satisfies StdioOptions, cwd: spec.cwd, env });
     let resolveExit: (e: ExitInfo) => void = () => undefined;
     this.exited = new Promise<ExitInfo>((resolve) => (resolveExit = resolve));
-    if (pid === undefined) {
+    let startFailed = false;
+    this.#process.on('error', (error: NodeJS.ErrnoException) => {
+      // Only a start that failed is news; later errors (kill() after the exit) are not: the exit is reported below.
+      const s = this.#state;
+      if (startFailed || (s.kind !== 'starting' && !(s.kind === 'exited' && s.pid === undefined))) return;
+      startFailed = true;
+      const exit: ExitInfo = { code: null, signal: null, spawnError: error.code ?? error.message, at: deps.clock.now() };
+      this.#state = { kind: 'exited', pid: undefined, startedAt, exit, expected: false };
+      this.#early = [];
+      deps.log.emit({ event: 'child.spawn-failed', entry: spec.name, section: spec.section, message: `${spec.argv[0] ?? ''}: ${exit.spawnError ?? ''}` });
+      resolveExit(exit);
+    });
+    if (this.#process.pid === undefined && !forked) {
       this.#state = { kind: 'exited', pid: undefined, startedAt, exit: { code: null, signal: null, spawnError: 'spawn failed', at: startedAt }, expected: false };
-      this.#process.once('error', (error: NodeJS.ErrnoException) => {
-        const exit: ExitInfo = { code: null, signal: null, spawnError: error.code ?? error.message, at: deps.clock.now() };
-        this.#state = { kind: 'exited', pid: undefined, startedAt, exit, expected: false };
-        deps.log.emit({ event: 'child.spawn-failed', entry: spec.name, section: spec.section, message: `${spec.argv[0] ?? ''}: ${exit.spawnError ?? ''}` });
-        resolveExit(exit);
-      });
       return;
     }
-    this.#state = { kind: 'running', pid, startedAt };
-    this.#process.on('error', () => undefined); // kill() errors after exit; exit is reported below
-    const ref = { entry: spec.name, section: spec.section, pid };
-    const onLine = (stream: 'stdout' | 'stderr') => (line: string) => deps.log.emit({ event: 'child.output', ...ref, stream, line });
+    // stdout and stderr are read from the start, so nothing a starting worker writes is lost.
+    const onLine = (stream: 'stdout' | 'stderr') => (line: string) => deps.log.emit({ event: 'child.output', entry: spec.name, section: spec.section, pid: this.#state.pid ?? -1, stream, line });
     if (this.#process.stdout) captureLines(this.#process.stdout, onLine('stdout'));
     if (this.#process.stderr) captureLines(this.#process.stderr, onLine('stderr'), this.stderrTail);
     // 'exit', not 'close': a grandchild holding the pipes open must not delay the exit.
-    this.#process.once('exit', (code, signal) => this.#onExit(code, signal, resolveExit));
-    deps.log.emit({ event: 'child.started', ...ref, cmd: spec.cmd, worker: this.#role === 'worker' });
+    this.#process.once('exit', (code: number | null, signal: NodeJS.Signals | null) => this.#onExit(code, signal, resolveExit));
+    const started = (pid: number): void => {
+      this.#state = { kind: 'running', pid, startedAt };
+      deps.log.emit({ event: 'child.started', entry: spec.name, section: spec.section, pid, cmd: spec.cmd, worker: this.#role === 'worker' });
+      for (const send of this.#early.splice(0)) send();
+    };
+    const pid = this.#process.pid;
+    if (pid !== undefined) {
+      started(pid);
+      return;
+    }
+    this.#process.once('spawn', () => {
+      if (this.#state.kind === 'starting' && this.#process.pid !== undefined) started(this.#process.pid);
+    });
   }
 
   /** The real processes of a supervisor: starts `spec`, never throws for a missing executable (the child is then already exited). */
@@ -174,15 +211,16 @@ export class Child implements ChildHandle {
   async settle(signal: NodeJS.Signals, graceMs: number): Promise<void> {
     for (;;) {
       const s = this.#state;
-      if (s.kind === 'exited' || s.pid === undefined) return;
+      if (s.kind === 'exited') return;
       const ageMs = this.#deps.clock.now() - s.startedAt;
-      if (ageMs >= graceMs || catchesSignal(s.pid, signal) !== false) return;
+      if (ageMs >= graceMs || (s.kind !== 'starting' && catchesSignal(s.pid, signal) !== false)) return;
       await this.#deps.clock.sleep(Math.min(SETTLE_POLL_MS, graceMs - ageMs));
     }
   }
 
   signalOnly(signal: NodeJS.Signals): void {
-    if (this.#state.kind !== 'exited' && this.#state.pid !== undefined) signalGroup(this.#state.pid, signal);
+    if (this.#state.kind === 'starting') this.#early.push(() => this.signalOnly(signal));
+    else if (this.#state.kind !== 'exited' && this.#state.pid !== undefined) signalGroup(this.#state.pid, signal);
   }
 
   /**
@@ -192,6 +230,10 @@ export class Child implements ChildHandle {
    */
   signal(signal: NodeJS.Signals, step: StopStep): void {
     const state = this.#state;
+    if (state.kind === 'starting') {
+      this.#early.push(() => this.signal(signal, step));
+      return;
+    }
     const pid = state.pid;
     if (pid === undefined) return;
     switch (state.kind) {
@@ -236,11 +278,11 @@ export class Child implements ChildHandle {
     const state = this.#state;
     if (state.kind === 'exited') return;
     const exit: ExitInfo = { code, signal, spawnError: undefined, at: this.#deps.clock.now() };
-    const expected = isExpectedExit(state.kind, this.#role, code, signal);
-    // running|stopping -> exited
+    const expected = isExpectedExit(state.kind === 'stopping' ? 'stopping' : 'running', this.#role, code, signal);
+    // starting (its fork server died)|running|stopping -> exited
     this.#state = { kind: 'exited', pid: state.pid, startedAt: state.startedAt, exit, expected };
     this.#deps.log.emit({
-      event: 'child.exited', entry: this.spec.name, section: this.spec.section, pid: state.pid,
+      event: 'child.exited', entry: this.spec.name, section: this.spec.section, pid: state.pid ?? -1,
       code, signal, durationMs: exit.at - state.startedAt, expected, worker: this.#role === 'worker',
     });
     resolve(exit);

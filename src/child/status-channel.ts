@@ -1,9 +1,10 @@
 // Cyrus status messages (a worker's fd 3): cuts the byte stream into 8-byte records.
 //
 // Wire format (cyrus-imapd master/service.h): `struct notify_message { int message; pid_t pid; }`,
-// two int32 in host byte order, no framing. Each worker gets its own channel (`stdio[3] = 'pipe'`,
-// which libuv makes a socketpair, not a pipe(2)); a C worker's write(3, &msg, 8) does not care.
-// Reads may split a record anywhere, so a remainder is kept between chunks.
+// two int32 in host byte order, no framing. Each worker gets its own channel: a pipe made by the
+// fork server (fork-server.ts), which forwards what it reads, or with Node's spawn `stdio[3] =
+// 'pipe'` (a socketpair; a C worker's write(3, &msg, 8) does not care). Reads may split a record
+// anywhere, so a remainder is kept between chunks.
 import { endianness } from 'node:os';
 import type { Readable } from 'node:stream';
 

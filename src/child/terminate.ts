@@ -20,7 +20,7 @@ import { unreachable } from '../errors.js';
 export interface Stoppable {
   readonly label: string;
   readonly exited: Promise<ExitInfo>;
-  readonly state: { readonly kind: 'running' | 'stopping' | 'exited' };
+  readonly state: { readonly kind: 'starting' | 'running' | 'stopping' | 'exited' };
   /** Signals the process, its group and its stragglers. */
   signal(signal: NodeJS.Signals, step: StopStep): void;
   /** The process, its group and every process it left behind are gone. */

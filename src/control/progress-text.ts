@@ -44,6 +44,7 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'supervisor.error':
       return `internal error: ${e.message}`;
     // Per-child and steady-state lines: the `still running` summaries cover them during a stop.
+    case 'supervisor.fork-server-error':
     case 'child.started':
     case 'child.spawn-failed':
     case 'child.output':

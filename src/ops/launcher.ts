@@ -9,6 +9,8 @@ import { PDEATHSIG_DEFAULTS, withIdentity, type Identity } from './pdeathsig.js'
 /** Wraps a child's argv; also says whether a reloaded config can be started the same way. */
 export interface Launcher {
   wrap(argv: readonly string[], spec: CommandSpec): readonly string[];
+  /** The argv of a helper of quiesce's own (the fork server): only the parent-death signal, it runs as quiesce does. */
+  wrapHelper(argv: readonly string[]): readonly string[];
   /** undefined when every user `config` names can be used, else why not. */
   refuses(config: Config): string | undefined;
   /** The uid and gid of `user` (SUPERVISOR.user), for files made on its behalf; undefined when quiesce runs as it. */
@@ -37,5 +39,6 @@ export function launcherOf(config: Config, path: string | undefined = process.en
       const identity = spec.user === undefined ? undefined : identities.get(spec.user);
       return setpriv === undefined ? argv : withIdentity(argv, setpriv, identity, death);
     },
+    wrapHelper: (argv) => (setpriv === undefined ? argv : withIdentity(argv, setpriv, undefined, death)),
   });
 }

@@ -3,6 +3,7 @@
 import { Child, type SpawnChild } from '../child/child.js';
 import { StopLevel } from '../child/stop-level.js';
 import { TagScanner } from '../child/tag-scan.js';
+import type { ForkServers } from '../child/fork-server.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { Clock } from '../clock.js';
 import type { CommandSpec, Config, DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';
@@ -34,6 +35,8 @@ export interface SupervisorDeps {
   readonly onPhase?: (phase: Phase) => void;
   /** Called once START is done, the wait daemons are up and every service listens: an error stops the start (exit 75). */
   readonly markReady?: () => Result<void, string>;
+  /** Starts the workers without forking the supervisor (child/fork-server.ts); Node's spawn when absent. */
+  readonly forkServers?: ForkServers;
   /** Wraps every child's argv (setpriv --pdeathsig). */
   readonly wrapArgv?: (argv: readonly string[], spec: CommandSpec) => readonly string[];
   /** Starts processes; real ones (Child) unless given (unit tests give fakes). */
@@ -89,7 +92,7 @@ export class Supervisor {
     this.#unitDeps = {
       clock: deps.clock, log: deps.log, settings: () => this.#config.supervisor,
       nextTag: () => `${this.#tagPrefix}${++this.#seq}`,
-      spawn: deps.spawn ?? Child.spawner({ clock: deps.clock, log: deps.log, tags: new TagScanner(deps.clock), wrapArgv: deps.wrapArgv }),
+      spawn: deps.spawn ?? Child.spawner({ clock: deps.clock, log: deps.log, tags: new TagScanner(deps.clock), wrapArgv: deps.wrapArgv, forkServers: deps.forkServers }),
     };
   }
 
@@ -228,6 +231,8 @@ export class Supervisor {
         return this.#stopEarly(EXIT.startFailed, reason);
       }
     }
+    // One fork server holding every socket, before the first worker asks for one.
+    this.#deps.forkServers?.prepare([...listeners.values()].flatMap((l) => (l.datagram ? [] : [l.fd])));
     for (const entry of [...this.#config.daemons.filter((d) => !d.wait), ...this.#config.services, ...this.#config.events]) {
       this.startUnit(entry, entry.section === 'SERVICES' ? listeners.get(entry.name) : undefined);
     }

@@ -33,5 +33,7 @@ export function startQuiesce(dir: string, imapdConf: string, spec: ServiceSpec):
     `  imap: { cmd: "${imapCommand(imapdConf)}", listen: "127.0.0.1:${spec.port}", prefork: ${spec.prefork} }`,
     '',
   ].join('\n'));
-  return new Supervised('quiesce', [process.execPath, QUIESCE_CLI, 'run', '-c', yaml, '--log-format', 'json'], spec.port, logFile);
+  // BENCH_NODE_OPTIONS: extra Node flags for quiesce only (a profile: `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const nodeFlags = process.env.BENCH_NODE_OPTIONS?.split(' ').filter((f) => f !== '') ?? [];
+  return new Supervised('quiesce', [process.execPath, ...nodeFlags, QUIESCE_CLI, 'run', '-c', yaml, '--log-format', 'json'], spec.port, logFile);
 }

@@ -1,14 +1,17 @@
 // One supervisor under test (Cyrus master or quiesce), seen the same way for both: through /proc.
 //
 // Both are spawned with `detached: true` (their own session and process group: master's SIGTERM
-// goes to kill(0) = its whole group). Workers are counted as the supervisor's direct children whose
-// comm is `imapd` (master forks and execs imapd; quiesce execs setpriv, which execs imapd), so a
-// worker counts from its exec on, for both. Nothing here connects to the port to learn a state.
+// goes to kill(0) = its whole group). Workers are counted as the children whose comm is `imapd` of
+// the supervisor or of its fork server (master forks and execs imapd; quiesce's fork server forks
+// and execs setpriv, which execs imapd), so a worker counts from its exec on, for both. Nothing here connects to the port to learn a state.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { childrenOf, commOf, descendantsOf, holdsSocket, isGone, isListening, listenInode, stateOf, taggedWith } from './proc.js';
+
+/** The comm of quiesce's fork server (child/fork-server-script.ts sets $0; comm is cut at 15 characters). */
+const FORK_SERVER_COMM = 'quiesce-fork-se';
 
 /** Which supervisor. */
 export type Kind = 'master' | 'quiesce';
@@ -70,10 +73,16 @@ export class Supervised {
     return this.#exit === undefined;
   }
 
-  /** Live imapd workers (direct children that exec'd imapd), minus those marked dead with forget(). */
+  /** The processes whose children are workers: the supervisor, and quiesce's fork servers. */
+  #parents(): number[] {
+    const direct = childrenOf(this.pid);
+    return [this.pid, ...direct.filter((p) => !this.#imapd.has(p) && commOf(p) === FORK_SERVER_COMM)];
+  }
+
+  /** Live imapd workers (children of the supervisor or its fork server that exec'd imapd), minus those marked dead with forget(). */
   workers(): number[] {
     const out: number[] = [];
-    for (const pid of childrenOf(this.pid)) {
+    for (const pid of this.#parents().flatMap((p) => childrenOf(p))) {
       if (this.#excluded.has(pid)) continue;
       if (!this.#imapd.has(pid)) {
         if (commOf(pid) !== 'imapd') continue; // not exec'd yet, or a helper

@@ -63,12 +63,14 @@ ${services}
 
   it('gives prefork workers their stderr as a pipe but no stdout pipe (a Cyrus service writes to its clients there)', async () => {
     const q = startQuiesce(dir, config(`  imap: { cmd: "imapd", listen: "127.0.0.1:${imapPort}", prefork: 2 }`));
-    await q.waitForLog(ev('supervisor.running'));
+    // a worker is logged as started once the fork server reports its exec
+    await q.waitForLog((l) => q.logs.filter(ev('child.started', { entry: 'imap' })).length === 2 && ev('child.started')(l), 'two imap workers');
     const workers = q.logs.filter(ev('child.started', { entry: 'imap' })).map((l) => l.pid as number);
     expect(workers).toHaveLength(2);
     for (const pid of workers) {
       expect(readlinkSync(`/proc/${pid}/fd/1`)).toBe('/dev/null');
-      expect(readlinkSync(`/proc/${pid}/fd/2`)).toMatch(/^socket:/); // Node's stdio 'pipe' is a socketpair
+      expect(readlinkSync(`/proc/${pid}/fd/2`)).toMatch(/^pipe:/); // read by the fork server, forwarded to quiesce
+      expect(readlinkSync(`/proc/${pid}/fd/3`)).toMatch(/^pipe:/); // the status pipe, likewise
     }
     q.kill('SIGQUIT');
     expect((await q.exited).code).toBe(0);

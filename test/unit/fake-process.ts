@@ -53,7 +53,7 @@ export class FakeProcess implements ChildHandle {
   signal(signal: NodeJS.Signals, step: StopStep): void {
     this.received.push({ signal, step });
     const s = this.#state;
-    if (s.kind === 'exited') return;
+    if (s.kind === 'exited' || s.kind === 'starting') return;
     this.#state = { kind: 'stopping', pid: s.pid, startedAt: s.startedAt, step, signal, signalledAt: this.#clock.now() };
     if (signal === 'SIGKILL') this.exit(null, 'SIGKILL');
     else if (this.obeys.includes(signal)) this.exit(0);
@@ -69,7 +69,7 @@ export class FakeProcess implements ChildHandle {
     const s = this.#state;
     if (s.kind === 'exited') return;
     const exit: ExitInfo = { code, signal, spawnError: undefined, at: this.#clock.now() };
-    this.#state = { kind: 'exited', pid: s.pid, startedAt: s.startedAt, exit, expected: isExpectedExit(s.kind, this.opts.role, code, signal) };
+    this.#state = { kind: 'exited', pid: s.pid, startedAt: s.startedAt, exit, expected: isExpectedExit(s.kind === 'stopping' ? 'stopping' : 'running', this.opts.role, code, signal) };
     this.#resolve(exit);
   }
 

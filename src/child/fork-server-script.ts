@@ -1,0 +1,148 @@
+// The fork server's Perl program (see fork-server.ts for why it exists and for the protocol).
+//
+// Perl from perl-base only (POSIX), so it runs on every Debian system. One select() loop over:
+// fd 0 (requests from quiesce), a self-pipe written by the SIGCHLD handler, and per child its
+// exec-error pipe, its status pipe (fd 3 of a Cyrus worker) and its stderr (and stdout) pipes.
+// Everything read is framed and written to fd 1 in one write per loop turn.
+//
+// A child: new session (setsid), fds 0..N laid out exactly as asked, every other fd closed,
+// signals back to their defaults, then exec. If exec fails, its errno goes back on the
+// exec-error pipe and the child exits 127 unseen: quiesce gets 'F' instead of 'P'.
+//
+// Inherited sockets sit on fds 10 and up; fds 3..9 are held on /dev/null, so no pipe Perl opens
+// can land on a fd a child wants laid out (every source is >= 10, every target <= 9).
+export const FORK_SERVER_SCRIPT = String.raw`
+use strict; use warnings; use POSIX ();
+$0 = "quiesce-fork-server";
+my $nsock = shift(@ARGV) // 0;
+my $FIRST = 10;
+my @hold;
+for my $fd (3 .. $FIRST - 1) { open(my $h, "<", "/dev/null") or die "open /dev/null: $!\n"; push @hold, $h; }
+for my $fd ($FIRST .. $FIRST + $nsock - 1) {
+  open(my $h, "<&=", $fd) or die "fd $fd: $!\n";
+  my $fl = fcntl($h, POSIX::F_GETFD(), 0) or die "fcntl $fd: $!\n";
+  fcntl($h, POSIX::F_SETFD(), $fl | POSIX::FD_CLOEXEC()) or die "fcntl $fd: $!\n";
+  push @hold, $h;
+}
+pipe(my $sigr, my $sigw) or die "pipe: $!\n";
+nonblocking($sigr); nonblocking($sigw);
+$SIG{CHLD} = sub { syswrite($sigw, "c"); };
+$SIG{PIPE} = "IGNORE";
+
+my $rin = "";
+vec($rin, 0, 1) = 1; vec($rin, fileno($sigr), 1) = 1;
+my %reader;   # fileno => [fh, kind ('F' exec error, 'M' status, 'E' stderr, 'O' stdout), id]
+my %kid;      # pid => { id, exec (fh while the exec result is unknown) }
+my $out = "";
+my $in = "";
+
+sub frame { my ($type, $id, $data) = @_; my $p = $type . pack("N", $id) . $data; $out .= pack("N", length $p) . $p; }
+sub watch { my ($fh, $kind, $id) = @_; my $n = fileno($fh); $reader{$n} = [$fh, $kind, $id]; vec($rin, $n, 1) = 1; }
+sub unwatch { my ($n) = @_; my $r = delete $reader{$n} or return; vec($rin, $n, 1) = 0; close($r->[0]); }
+
+# The exec result of a child: EOF on its exec-error pipe (exec happened: 'P'), or its errno ('F').
+sub exec_result {
+  my ($pid) = @_;
+  my $k = $kid{$pid}; my $fh = $k->{exec} or return;
+  my $got = sysread($fh, my $buf, 16);
+  delete $k->{exec}; unwatch(fileno($fh));
+  if ($got) { frame("F", $k->{id}, pack("N", 0 + $buf)); $k->{failed} = 1; }
+  else { frame("P", $k->{id}, pack("N", $pid)); }
+}
+
+sub nonblocking { my ($fh) = @_; my $f = fcntl($fh, POSIX::F_GETFL(), 0); fcntl($fh, POSIX::F_SETFL(), $f | POSIX::O_NONBLOCK()); }
+
+sub start {
+  my @f = split(/\0/, $_[0], -1);
+  my $id = 0 + $f[0]; my $cwd = $f[1]; my $i = 2;
+  my @argv = @f[$i + 1 .. $i + $f[$i]]; $i += 1 + $f[$i];
+  my @env = @f[$i + 1 .. $i + $f[$i]]; $i += 1 + $f[$i];
+  my $stdout = $f[$i++];
+  my @fds = @f[$i + 1 .. $i + $f[$i]];
+  my (@src, @theirs, @ours);
+  my $fail = sub { my $e = 0 + $!; close($_->[0]) for @ours; close($_) for @theirs; frame("F", $id, pack("N", $e)); };
+  pipe(my $er, my $ew) or return $fail->();
+  push @theirs, $ew;
+  open(my $null, "+<", "/dev/null") or return $fail->();
+  push @theirs, $null;
+  pipe(my $xr, my $xw) or return $fail->();
+  push @ours, [$xr, "E"]; push @theirs, $xw;
+  my $ow;
+  if ($stdout eq "p") { pipe(my $or, $ow) or return $fail->(); push @ours, [$or, "O"]; push @theirs, $ow; }
+  @src = (fileno($null), $ow ? fileno($ow) : fileno($null), fileno($xw));
+  for my $spec (@fds) {
+    if ($spec eq "s") { pipe(my $sr, my $sw) or return $fail->(); push @ours, [$sr, "M"]; push @theirs, $sw; push @src, fileno($sw); }
+    elsif ($spec eq "-") { push @src, -1; }
+    else { push @src, $FIRST + $spec; }
+  }
+  my $pid = fork();
+  if (!defined $pid) { close($er); return $fail->(); }
+  if ($pid == 0) {
+    POSIX::setsid();
+    for my $t (0 .. $#src) { if ($src[$t] < 0) { POSIX::close($t); } elsif (!defined POSIX::dup2($src[$t], $t)) { syswrite($ew, 0 + $!); POSIX::_exit(127); } }
+    # nothing else stays open: not the fork server's own fds, nor any it inherited
+    my $keep = fileno($ew);
+    if (opendir(my $d, "/proc/self/fd")) { my @open = grep { /^\d+$/ && $_ >= @src && $_ != $keep } readdir($d); closedir($d); POSIX::close($_) for @open; }
+    else { POSIX::close($_) for scalar(@src) .. $FIRST - 1; }
+    $SIG{CHLD} = "DEFAULT"; $SIG{PIPE} = "DEFAULT";
+    POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
+    if ($cwd ne "" && !chdir($cwd)) { syswrite($ew, 0 + $!); POSIX::_exit(127); }
+    %ENV = map { my ($k, $v) = split(/=/, $_, 2); ($k, $v // "") } @env;
+    { no warnings; exec { $argv[0] } @argv; }
+    syswrite($ew, 0 + $!);
+    POSIX::_exit(127);
+  }
+  close($_) for @theirs;
+  $kid{$pid} = { id => $id, exec => $er, fds => [map { fileno($_->[0]) } @ours] };
+  watch($er, "F", $pid);
+  for my $o (@ours) { nonblocking($o->[0]); watch($o->[0], $o->[1], $id); }
+}
+
+sub reap {
+  for (;;) {
+    my $pid = waitpid(-1, POSIX::WNOHANG());
+    last if $pid <= 0;
+    my $st = $?;
+    my $k = $kid{$pid} or next;
+    exec_result($pid) if $k->{exec};
+    delete $kid{$pid};
+    # what the child wrote before it died comes first
+    for my $n (@{$k->{fds}}) { drain($n) if $reader{$n} && $reader{$n}[2] == $k->{id}; }
+    frame("X", $k->{id}, pack("N", $st)) unless $k->{failed};
+  }
+}
+
+sub drain {
+  my ($n) = @_;
+  my $r = $reader{$n} or return;
+  for (;;) {
+    my $got = sysread($r->[0], my $buf, 65536);
+    if (!defined $got) { return if $!{EAGAIN} || $!{EINTR}; unwatch($n); return; }
+    if ($got == 0) { unwatch($n); return; }
+    frame($r->[1], $r->[2], $buf);
+  }
+}
+
+for (;;) {
+  if (length $out) { my $w = syswrite(STDOUT, $out); exit 0 unless defined $w || $!{EINTR}; substr($out, 0, $w // 0) = ""; next if length $out; }
+  my $n = select(my $got = $rin, undef, undef, undef);
+  if ($n < 0) { next if $!{EINTR}; die "select: $!\n"; }
+  if (vec($got, fileno($sigr), 1)) { sysread($sigr, my $b, 512); reap(); }
+  if (vec($got, 0, 1)) {
+    my $r = sysread(STDIN, my $buf, 65536);
+    if (!defined $r) { die "read: $!\n" unless $!{EINTR}; }
+    elsif ($r == 0) { exit 0; }
+    else {
+      $in .= $buf;
+      while (length($in) >= 4) { my $len = unpack("N", $in); last if length($in) < 4 + $len; start(substr($in, 4, $len)); substr($in, 0, 4 + $len) = ""; }
+    }
+  }
+  vec($got, 0, 1) = 0; vec($got, fileno($sigr), 1) = 0;
+  my $bits = unpack("b*", $got); my @ready;
+  while ($bits =~ /1/g) { push @ready, pos($bits) - 1; }
+  for my $fd (@ready) {
+    my $r = $reader{$fd} or next;
+    if ($r->[1] eq "F") { exec_result($r->[2]); } else { drain($fd); }
+  }
+}
+`;

@@ -1,0 +1,314 @@
+// Workers are started by a fork server, a small Perl process, so that the supervisor never forks.
+//
+// Why: Node's spawn() is synchronous. libuv forks the supervisor (page tables of a 60-80 MiB
+// process) and then blocks the event loop until the child has called exec. Measured here with
+// `setpriv --pdeathsig SIGTERM -- ...` children: 2.5 ms per spawn on an idle machine and 10.6 ms
+// (p50; 20 ms p99) on a busy one, during which no status message is read and no other worker is
+// started. Cyrus master forks a 3 MiB process and goes on at once. The fork server (about 5 MiB)
+// forks, never waits for the exec, and reports it; the workers keep their per-worker status and
+// stderr pipes, which the fork server reads and forwards in one write per turn of its loop.
+//
+// Protocol (fd 0 requests, fd 1 events; both frames of a u32 big-endian length and a payload):
+//   request  fields separated by NUL: id, cwd, argc, argv..., envc, K=V..., stdout ("p" a pipe,
+//            "-" /dev/null), nfds, then per fd from 3: "s" (a status pipe), "-" (closed), or k
+//            (the k-th socket the fork server was started with).
+//   event    one byte of type, u32 id, data:  P pid (it exec'd) | F errno (it did not; no X
+//            follows) | M status bytes | E stderr bytes | O stdout bytes | X wait status.
+// The listening sockets a worker gets are fds of the fork server fixed at its start (Perl cannot
+// receive fds), so a socket bound later (a reload) starts a new fork server; the old one stays
+// until its last worker has exited. EOF on its stdin ends a fork server, so it never outlives
+// quiesce; under pdeathsig it is also started with it, so a SIGKILLed quiesce takes it along, and
+// its workers (whose parent it is) get their own parent-death signal in turn.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { fstatSync } from 'node:fs';
+import { constants } from 'node:os';
+import { PassThrough } from 'node:stream';
+import { getSystemErrorName } from 'node:util';
+import { FORK_SERVER_SCRIPT } from './fork-server-script.js';
+
+/** The fd of the first inherited socket in the fork server (3..9 are held on /dev/null). */
+const FIRST_SOCKET_FD = 10;
+/** Fds a worker can be given from 3 on (3..9: targets stay below the fork server's sources). */
+export const MAX_EXTRA_FDS = FIRST_SOCKET_FD - 3;
+
+/** What one worker is started with. */
+export interface ForkRequest {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd?: string;
+  /** stdout to a pipe read by quiesce (else /dev/null). */
+  readonly captureStdout: boolean;
+  /** From fd 3 on: 'pipe' (a status pipe), 'ignore' (closed), or a listening socket fd of quiesce. */
+  readonly fds: readonly ('pipe' | 'ignore' | number)[];
+}
+
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+
+/**
+ * A worker started by a fork server, shaped like the parts of a ChildProcess that Child uses:
+ * `pid` (undefined until the fork server reports the exec: 'spawn'), stdout/stderr/stdio[3] as
+ * streams, 'exit' (code, signal) and 'error' (the exec failed).
+ */
+export class ForkedProcess extends EventEmitter {
+  pid: number | undefined;
+  readonly stdout: PassThrough | null;
+  readonly stderr = new PassThrough();
+  readonly stdio: readonly (PassThrough | null)[];
+  #exited = false;
+
+  constructor(req: ForkRequest) {
+    super();
+    this.stdout = req.captureStdout ? new PassThrough() : null;
+    this.stdio = [null, this.stdout, this.stderr, ...req.fds.map((f) => (f === 'pipe' ? new PassThrough() : null))];
+  }
+
+  /** true once the process is gone (or never ran); the fork server forgets it. */
+  get done(): boolean {
+    return this.#exited;
+  }
+
+  /** Signals go to the pid directly (the supervisor signals groups itself); false once gone. */
+  kill(signal: NodeJS.Signals): boolean {
+    if (this.pid === undefined || this.#exited) return false;
+    try {
+      process.kill(this.pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** @internal one event of the fork server */
+  event(type: string, data: Buffer): void {
+    switch (type) {
+      case 'P':
+        this.pid = data.readUInt32BE(0);
+        this.emit('spawn');
+        return;
+      case 'F': {
+        this.#exited = true;
+        const e: NodeJS.ErrnoException = new Error(`spawn ${getSystemErrorName(-data.readUInt32BE(0))}`);
+        e.code = getSystemErrorName(-data.readUInt32BE(0));
+        this.#end();
+        this.emit('error', e);
+        return;
+      }
+      case 'M':
+        this.stdio[3]?.write(data);
+        return;
+      case 'E':
+        this.stderr.write(data);
+        return;
+      case 'O':
+        this.stdout?.write(data);
+        return;
+      case 'X': {
+        this.#exited = true;
+        const status = data.readUInt32BE(0);
+        const sig = status & 0x7f;
+        this.emit('exit', sig === 0 ? (status >> 8) & 0xff : null, sig === 0 ? null : (SIGNAL_NAMES.get(sig) ?? null));
+        this.#end();
+        return;
+      }
+    }
+  }
+
+  /**
+   * The fork server died: nothing of this worker is heard any more, and it cannot be reaped. It is
+   * sent SIGTERM (what its parent-death signal does) and reported gone, so that it is replaced.
+   */
+  lost(): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    if (this.pid !== undefined) {
+      try {
+        process.kill(-this.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+    this.#end();
+    this.emit('exit', null, 'SIGTERM');
+  }
+
+  #end(): void {
+    for (const s of this.stdio) s?.end();
+  }
+}
+
+/** A socket's identity while it is open (its fd number may be reused once it is closed). */
+function socketKey(fd: number): string | undefined {
+  try {
+    const st = fstatSync(fd);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One fork server process and the sockets it was started with. */
+class ForkServer {
+  readonly #helper: ChildProcess;
+  /** socket key -> index among its inherited sockets */
+  readonly sockets: ReadonlyMap<string, number>;
+  readonly #procs = new Map<number, ForkedProcess>();
+  #nextId = 0;
+  #pending: Buffer = Buffer.alloc(0);
+  #closing = false;
+  #onIdle: () => void = () => undefined;
+
+  constructor(fds: readonly number[], keys: readonly string[], wrap: (argv: readonly string[]) => readonly string[], onError: (why: string) => void, onLost: () => void) {
+    this.sockets = new Map(keys.map((k, i) => [k, i]));
+    const [file, ...args] = wrap(['perl', '-e', FORK_SERVER_SCRIPT, String(fds.length)]);
+    const stdio = ['pipe', 'pipe', 'pipe', ...Array<'ignore'>(FIRST_SOCKET_FD - 3).fill('ignore'), ...fds] as const;
+    this.#helper = spawn(file ?? 'perl', args, { stdio: [...stdio], detached: true });
+    this.#helper.on('error', (e: NodeJS.ErrnoException) => {
+      if (this.#helper.pid === undefined) onError(`cannot start the fork server (perl): ${e.code ?? e.message}`);
+    });
+    this.#helper.stdin?.on('error', () => undefined);
+    this.#helper.stdout?.on('data', (chunk: Buffer) => this.#read(chunk));
+    this.#helper.stderr?.on('data', (chunk: Buffer) => onError(`fork server: ${chunk.toString('utf8').trim()}`));
+    this.#helper.once('exit', (code, signal) => {
+      if (!this.#closing) {
+        onError(`the fork server exited (${signal ?? `code ${code ?? '?'}`}); its ${this.#procs.size} worker(s) were sent SIGTERM`);
+        onLost();
+      }
+      for (const p of this.#procs.values()) p.lost();
+      this.#procs.clear();
+    });
+  }
+
+  /** Live workers of this fork server. */
+  get size(): number {
+    return this.#procs.size;
+  }
+
+  spawn(req: ForkRequest): ForkedProcess {
+    const proc = new ForkedProcess(req);
+    const id = ++this.#nextId;
+    const fdSpecs = req.fds.map((f) => {
+      if (f === 'pipe') return 's';
+      if (f === 'ignore') return '-';
+      const key = socketKey(f);
+      const k = key === undefined ? undefined : this.sockets.get(key);
+      if (k === undefined) throw new Error(`bug: fd ${f} is not a socket of this fork server`);
+      return String(k);
+    });
+    const env = Object.entries(req.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
+    const fields = [String(id), req.cwd ?? '', String(req.args.length + 1), req.file, ...req.args, String(env.length), ...env, req.captureStdout ? 'p' : '-', String(fdSpecs.length), ...fdSpecs];
+    const payload = Buffer.from(fields.join('\0'), 'utf8');
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(payload.length, 0);
+    this.#procs.set(id, proc);
+    if (this.#helper.stdin?.writable !== true) {
+      queueMicrotask(() => proc.lost());
+      return proc;
+    }
+    this.#helper.stdin.write(Buffer.concat([head, payload]));
+    return proc;
+  }
+
+  #read(chunk: Buffer): void {
+    let buf = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    let off = 0;
+    while (buf.length - off >= 4) {
+      const len = buf.readUInt32BE(off);
+      if (buf.length - off - 4 < len) break;
+      const type = String.fromCharCode(buf[off + 4] ?? 0);
+      const id = buf.readUInt32BE(off + 5);
+      const data = buf.subarray(off + 9, off + 4 + len);
+      off += 4 + len;
+      const proc = this.#procs.get(id);
+      if (proc === undefined) continue;
+      proc.event(type, data);
+      if (proc.done) {
+        this.#procs.delete(id);
+        if (this.#procs.size === 0) this.#onIdle();
+      }
+    }
+    buf = buf.subarray(off);
+    this.#pending = buf.length === 0 ? Buffer.alloc(0) : Buffer.from(buf);
+  }
+
+  /** Ends the fork server once its last worker is gone (at once when it has none). */
+  retire(onClosed: () => void): void {
+    this.#onIdle = () => {
+      this.close();
+      onClosed();
+    };
+    if (this.#procs.size === 0) this.#onIdle();
+  }
+
+  close(): void {
+    this.#closing = true;
+    this.#helper.stdin?.end();
+  }
+}
+
+/**
+ * The fork servers of one supervisor: the current one, holding every listening socket bound so
+ * far, and older ones still serving workers started before a socket was added.
+ */
+export class ForkServers {
+  #current: ForkServer | undefined;
+  readonly #retired = new Set<ForkServer>();
+  /** Every socket fd given so far, with its key when given (a closed or reused fd is dropped). */
+  readonly #known = new Map<number, string>();
+  readonly #wrap: (argv: readonly string[]) => readonly string[];
+  readonly #onError: (why: string) => void;
+  #broken = false;
+
+  constructor(opts: { wrap?: (argv: readonly string[]) => readonly string[]; onError: (why: string) => void }) {
+    this.#wrap = opts.wrap ?? ((a) => a);
+    this.#onError = opts.onError;
+  }
+
+  /** False once a fork server failed to start or died: workers are then started by Node's spawn. */
+  get usable(): boolean {
+    return !this.#broken;
+  }
+
+  /** Makes sure the current fork server holds `fds` (called once the sockets are bound, so that one fork server serves them all). */
+  prepare(fds: readonly number[]): void {
+    for (const fd of fds) {
+      const key = socketKey(fd);
+      if (key !== undefined) this.#known.set(fd, key);
+    }
+    const cur = this.#current;
+    if (cur !== undefined && [...this.#liveKnown().values()].every((k) => cur.sockets.has(k))) return;
+    this.#restart();
+  }
+
+  spawn(req: ForkRequest): ForkedProcess {
+    const sockets = req.fds.filter((f): f is number => typeof f === 'number');
+    const cur = this.#current;
+    if (cur === undefined || sockets.some((fd) => { const k = socketKey(fd); return k === undefined || !cur.sockets.has(k); })) this.prepare(sockets);
+    if (this.#current === undefined) throw new Error('bug: no fork server');
+    return this.#current.spawn(req);
+  }
+
+  /** Ends every fork server (their workers must be gone by now). */
+  close(): void {
+    this.#current?.close();
+    this.#current = undefined;
+    for (const s of this.#retired) s.close();
+    this.#retired.clear();
+  }
+
+  #liveKnown(): Map<number, string> {
+    for (const [fd, key] of this.#known) if (socketKey(fd) !== key) this.#known.delete(fd);
+    return this.#known;
+  }
+
+  #restart(): void {
+    const live = [...this.#liveKnown()];
+    const old = this.#current;
+    this.#current = new ForkServer(live.map(([fd]) => fd), live.map(([, k]) => k), this.#wrap, this.#onError, () => (this.#broken = true));
+    if (old !== undefined) {
+      this.#retired.add(old);
+      old.retire(() => this.#retired.delete(old));
+    }
+  }
+}

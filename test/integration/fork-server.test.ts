@@ -1,0 +1,170 @@
+// The fork server (src/child/fork-server.ts) with real processes: what a worker gets, what comes back.
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Child } from '../../src/child/child.js';
+import { ForkServers, type ForkedProcess, type ForkRequest } from '../../src/child/fork-server.js';
+import { TagScanner } from '../../src/child/tag-scan.js';
+import { realClock } from '../../src/clock.js';
+import type { CommandSpec } from '../../src/config/types.js';
+import { memoryLog } from '../../src/log.js';
+import { bindListener, type BoundListener, type StreamListener } from '../../src/service/listener.js';
+import { freePort } from '../e2e/harness/ports.js';
+import { isGone, waitForGone } from '../e2e/harness/process.js';
+
+const servers: ForkServers[] = [];
+const listeners: BoundListener[] = [];
+const started: ForkedProcess[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const p of started.splice(0)) {
+    if (p.pid !== undefined && !isGone(p.pid)) {
+      process.kill(-p.pid, 'SIGKILL');
+      await waitForGone(p.pid, 5_000);
+    }
+  }
+  for (const s of servers.splice(0)) s.close();
+  for (const l of listeners.splice(0)) l.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function forkServers(errors: string[] = []): ForkServers {
+  const s = new ForkServers({ onError: (why) => errors.push(why) });
+  servers.push(s);
+  return s;
+}
+
+async function listener(): Promise<StreamListener> {
+  const r = await bindListener('imap', { kind: 'tcp', host: '127.0.0.1', port: await freePort() }, 'tcp', 16);
+  if (!r.ok || r.value.datagram) throw new Error(r.ok ? 'not a stream socket' : r.error);
+  listeners.push(r.value);
+  return r.value;
+}
+
+function start(servers: ForkServers, req: Partial<ForkRequest> & Pick<ForkRequest, 'file' | 'args'>): ForkedProcess {
+  const p = servers.spawn({ env: { PATH: '/usr/bin:/bin' }, captureStdout: false, fds: [], ...req });
+  started.push(p);
+  return p;
+}
+
+const text = async (stream: NodeJS.ReadableStream): Promise<string> => {
+  let s = '';
+  for await (const chunk of stream) s += String(chunk);
+  return s;
+};
+
+describe('fork server', () => {
+  it('lays out exactly the fds asked for: /dev/null, stderr and status pipes, the socket on fd 4, nothing else', async () => {
+    const sock = await listener();
+    const fs = forkServers();
+    fs.prepare([sock.fd]);
+    const p = start(fs, { file: '/bin/sleep', args: ['30'], fds: ['pipe', sock.fd] });
+    await once(p, 'spawn');
+    const pid = p.pid ?? -1;
+    const fds = readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
+    expect(fds).toEqual([0, 1, 2, 3, 4]);
+    expect(readlinkSync(`/proc/${pid}/fd/0`)).toBe('/dev/null');
+    expect(readlinkSync(`/proc/${pid}/fd/1`)).toBe('/dev/null');
+    expect(readlinkSync(`/proc/${pid}/fd/2`)).toMatch(/^pipe:/);
+    expect(readlinkSync(`/proc/${pid}/fd/3`)).toMatch(/^pipe:/);
+    expect(readlinkSync(`/proc/${pid}/fd/4`)).toBe(`socket:[${statSync(`/proc/self/fd/${sock.fd}`).ino}]`);
+    // its own session and process group, as Node's detached spawn gives
+    expect(process.kill(-pid, 0)).toBe(true);
+    process.kill(-pid, 'SIGTERM');
+    const [code, signal] = (await once(p, 'exit')) as [number | null, string | null];
+    expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('forwards stderr, stdout and status bytes, then the exit code; env and cwd are exactly as given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qfork-'));
+    dirs.push(dir);
+    const fs = forkServers();
+    const p = start(fs, {
+      file: 'sh', args: ['-c', 'printf "%s|%s|%s" "$(pwd)" "$A" "$(env | wc -l)"; echo oops >&2; printf 12345678 >&3; exit 3'],
+      env: { PATH: '/usr/bin:/bin', A: 'x=y' }, cwd: dir, captureStdout: true, fds: ['pipe'],
+    });
+    const [out, err, status, exit] = await Promise.all([text(p.stdout ?? p.stderr), text(p.stderr), text(p.stdio[3] as NodeJS.ReadableStream), once(p, 'exit')]);
+    // env: PATH, A, and what sh itself adds (PWD)
+    expect(out).toMatch(new RegExp(`^${dir}\\|x=y\\|[23]$`));
+    expect(err).toBe('oops\n');
+    expect(status).toBe('12345678');
+    expect(exit).toEqual([3, null]);
+  });
+
+  it('reports a failed exec as an error with its errno, and no exit', async () => {
+    const fs = forkServers();
+    const p = start(fs, { file: 'no-such-program-here', args: [] });
+    let exits = 0;
+    p.on('exit', () => exits++);
+    const [e] = (await once(p, 'error')) as [NodeJS.ErrnoException];
+    expect(e.code).toBe('ENOENT');
+    expect(p.pid).toBeUndefined();
+    // the next one still works
+    const q = start(fs, { file: 'true', args: [] });
+    expect(await once(q, 'exit')).toEqual([0, null]);
+    expect(exits).toBe(0);
+  });
+
+  it('a socket bound later gets a new fork server; the old one ends with its last worker', async () => {
+    const a = await listener();
+    const b = await listener();
+    const fs = forkServers();
+    fs.prepare([a.fd]);
+    const first = start(fs, { file: '/bin/sleep', args: ['30'], fds: ['ignore', a.fd] });
+    await once(first, 'spawn');
+    const oldServer = parentOf(first.pid ?? -1);
+    const second = start(fs, { file: '/bin/sleep', args: ['30'], fds: ['ignore', b.fd] });
+    await once(second, 'spawn');
+    const newServer = parentOf(second.pid ?? -1);
+    expect(newServer).not.toBe(oldServer);
+    // the new one holds both sockets: a worker of `a` starts there too
+    const third = start(fs, { file: '/bin/sleep', args: ['30'], fds: ['ignore', a.fd] });
+    await once(third, 'spawn');
+    expect(parentOf(third.pid ?? -1)).toBe(newServer);
+    process.kill(first.pid ?? -1, 'SIGTERM');
+    await once(first, 'exit');
+    expect(await waitForGone(oldServer, 5_000)).toBe(true);
+    expect(isGone(newServer)).toBe(false);
+  });
+
+  it('when the fork server dies, its workers get SIGTERM and are reported gone; it is then not used', async () => {
+    const errors: string[] = [];
+    const fs = forkServers(errors);
+    const p = start(fs, { file: '/bin/sleep', args: ['30'] });
+    await once(p, 'spawn');
+    const pid = p.pid ?? -1;
+    process.kill(parentOf(pid), 'SIGKILL');
+    expect(await once(p, 'exit')).toEqual([null, 'SIGTERM']);
+    expect(await waitForGone(pid, 5_000)).toBe(true);
+    expect(fs.usable).toBe(false);
+    expect(errors.join('\n')).toMatch(/the fork server exited \(SIGKILL\); its 1 worker\(s\) were sent SIGTERM/);
+  });
+});
+
+describe('a worker Child through the fork server', () => {
+  it('is starting until its exec is reported; a stop signal asked for meanwhile is sent then', async () => {
+    const fs = forkServers();
+    const log = memoryLog();
+    const spawn = Child.spawner({ clock: realClock, log, tags: new TagScanner(realClock), forkServers: fs });
+    const spec: CommandSpec = {
+      name: 'w', section: 'SERVICES', cmd: 'sleep 30', argv: ['/bin/sleep', '30'], shell: false, env: {}, cwd: undefined,
+      stopSignal: 'SIGQUIT', quitTimeoutMs: 1_000, termTimeoutMs: 1_000, user: undefined, group: undefined, line: 1,
+    };
+    const child = spawn(spec, { tag: `${process.pid}.t.1`, role: 'worker', extraFds: ['pipe'] });
+    expect(child.state.kind).toBe('starting');
+    child.signal('SIGTERM', 'stop');
+    const exit = await child.exited;
+    expect(exit).toMatchObject({ code: null, signal: 'SIGTERM' });
+    expect(child.state).toMatchObject({ kind: 'exited', expected: true });
+    expect(log.events.map((e) => e.event)).toEqual(expect.arrayContaining(['child.started', 'child.exited']));
+  });
+});
+
+/** The parent of `pid` (its fork server), from /proc/<pid>/stat. */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
