@@ -15,6 +15,7 @@ export const FORK_SERVER_SCRIPT = String.raw`
 use strict; use warnings; use POSIX ();
 $0 = "quiesce-fork-server";
 my $nsock = shift(@ARGV) // 0;
+my $fifo = shift(@ARGV) // die "usage: fork-server NSOCK STATUS-FIFO\n";
 my $FIRST = 10;
 my @hold;
 for my $fd (3 .. $FIRST - 1) { open(my $h, "<", "/dev/null") or die "open /dev/null: $!\n"; push @hold, $h; }
@@ -24,6 +25,10 @@ for my $fd ($FIRST .. $FIRST + $nsock - 1) {
   fcntl($h, POSIX::F_SETFD(), $fl | POSIX::FD_CLOEXEC()) or die "fcntl $fd: $!\n";
   push @hold, $h;
 }
+# The status pipe every worker writes to (its fd 3): a FIFO, opened read-write so that it never
+# blocks and never sees EOF; quiesce opens it for reading on 'R' and removes the name.
+POSIX::mkfifo($fifo, 0600) or die "mkfifo $fifo: $!\n";
+open(my $status, "+<", $fifo) or die "open $fifo: $!\n";
 pipe(my $sigr, my $sigw) or die "pipe: $!\n";
 nonblocking($sigr); nonblocking($sigw);
 $SIG{CHLD} = sub { syswrite($sigw, "c"); };
@@ -31,7 +36,7 @@ $SIG{PIPE} = "IGNORE";
 
 my $rin = "";
 vec($rin, 0, 1) = 1; vec($rin, fileno($sigr), 1) = 1;
-my %reader;   # fileno => [fh, kind ('F' exec error, 'M' status, 'E' stderr, 'O' stdout), id]
+my %reader;   # fileno => [fh, kind ('F' exec error, 'E' stderr, 'O' stdout), id]
 my %kid;      # pid => { id, exec (fh while the exec result is unknown) }
 my $out = "";
 my $in = "";
@@ -71,7 +76,7 @@ sub start {
   if ($stdout eq "p") { pipe(my $or, $ow) or return $fail->(); push @ours, [$or, "O"]; push @theirs, $ow; }
   @src = (fileno($null), $ow ? fileno($ow) : fileno($null), fileno($xw));
   for my $spec (@fds) {
-    if ($spec eq "s") { pipe(my $sr, my $sw) or return $fail->(); push @ours, [$sr, "M"]; push @theirs, $sw; push @src, fileno($sw); }
+    if ($spec eq "s") { push @src, fileno($status); }
     elsif ($spec eq "-") { push @src, -1; }
     else { push @src, $FIRST + $spec; }
   }
@@ -123,6 +128,7 @@ sub drain {
   }
 }
 
+frame("R", 0, "");
 for (;;) {
   if (length $out) { my $w = syswrite(STDOUT, $out); exit 0 unless defined $w || $!{EINTR}; substr($out, 0, $w // 0) = ""; next if length $out; }
   my $n = select(my $got = $rin, undef, undef, undef);

@@ -165,11 +165,13 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     this.#forkRetry?.abort();
     const ladder = ladderOf(this.entry);
     // Idle workers first: they leave at once on the stop signal. Shutting the listener down under
-    // them instead would make their accept() fail (Cyrus exits 71, "accept failed").
-    const idle = [...this.#workers].filter(([, s]) => s === 'ready').map(([w]) => level.stop(w, ladder));
-    const idleGone = Promise.all(idle);
+    // them instead would make their accept() fail (Cyrus exits 71, "accept failed"). Once they have
+    // exited none can accept any more, so the listener goes then, while the /proc pass that proves
+    // them gone is still to come.
+    const idleWorkers = [...this.#workers].filter(([, s]) => s === 'ready').map(([w]) => w);
+    const idleGone = Promise.all(idleWorkers.map((w) => level.stop(w, ladder)));
     const grace = new AbortController();
-    await Promise.race([idleGone, this.deps.clock.sleep(IDLE_FIRST_MS, grace.signal)]);
+    await Promise.race([Promise.all(idleWorkers.map((w) => w.exited)), this.deps.clock.sleep(IDLE_FIRST_MS, grace.signal)]);
     grace.abort();
     // Then refuse new clients, so they do not wait in a backlog nobody will accept from.
     const address = this.#listener?.address;

@@ -1,7 +1,7 @@
 // `npm run bench`: Cyrus master against quiesce on the same imapd and the same instance, interleaved.
 //
 // Needs root (the instance is chowned to cyrus, master drops to it), Debian's Cyrus 3.6 and a built
-// dist/cli.js. QUICK=1 is a smoke run of about a minute; BENCH_ONLY=storm,ondemand,stop,refill,footprint
+// dist/cli.js. QUICK=1 is a smoke run of about a minute; BENCH_ONLY=storm,storm-busy,ondemand,stop,refill,footprint
 // runs a subset. Writes test/bench/results.md and prints it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { stopScenario } from './scenarios/stop.js';
 import { stormScenario } from './scenarios/storm.js';
 import { settingsFromEnv, type Settings } from './settings.js';
 import { storm } from './imap-storm.js';
+import { stopLoad } from './load.js';
 import { sectionMarkdown, type Section } from './table.js';
 
 /** Why the benchmark cannot run here, or undefined. */
@@ -94,6 +95,7 @@ async function main(): Promise<number> {
     if (settings.quick) notes.push('QUICK=1: smaller sizes, one run per point (a smoke run, not numbers to quote).');
 
     if (wants('storm')) sections.push(await stormScenario(ctx, settings.storm));
+    if (wants('storm-busy')) sections.push(await stormScenario(ctx, settings.storm, true));
     if (wants('ondemand')) sections.push(await onDemandScenario(ctx, settings.onDemand));
     let rssAt = new Map<number, Record<'master' | 'quiesce', number>>();
     if (wants('stop')) {
@@ -104,6 +106,7 @@ async function main(): Promise<number> {
     if (wants('refill')) sections.push(await refillScenario(ctx, settings.refill));
     if (wants('footprint')) sections.push(await footprintScenario(ctx, settings.footprint, rssAt));
   } finally {
+    await stopLoad();
     await destroyAll();
     instance.cleanup();
   }
@@ -129,7 +132,7 @@ async function main(): Promise<number> {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) {
   process.once(signal, () => {
     console.error(`bench: ${signal}, killing every supervisor and worker it started`);
-    void destroyAll().finally(() => process.exit(130));
+    void Promise.all([stopLoad(), destroyAll()]).finally(() => process.exit(130));
   });
 }
 
@@ -137,7 +140,7 @@ main().then(
   (code) => (process.exitCode = code),
   async (e: unknown) => {
     console.error(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    await destroyAll();
+    await Promise.all([stopLoad(), destroyAll()]);
     process.exitCode = 1;
   },
 );

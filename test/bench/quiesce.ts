@@ -19,8 +19,9 @@ export function repoRoot(): string {
   }
 }
 
-/** The CLI under test. */
+/** The CLI under test (built), and the command that runs it as an administrator does: init/quiesce, with its Node flags. */
 export const QUIESCE_CLI = join(repoRoot(), 'dist/cli.js');
+export const QUIESCE_COMMAND = join(repoRoot(), 'init/quiesce');
 
 /** Starts quiesce for `spec` with its files in `dir`. */
 export function startQuiesce(dir: string, imapdConf: string, spec: ServiceSpec): Supervised {
@@ -33,7 +34,9 @@ export function startQuiesce(dir: string, imapdConf: string, spec: ServiceSpec):
     `  imap: { cmd: "${imapCommand(imapdConf)}", listen: "127.0.0.1:${spec.port}", prefork: ${spec.prefork} }`,
     '',
   ].join('\n'));
-  // BENCH_NODE_OPTIONS: extra Node flags for quiesce only (a profile: `--cpu-prof --cpu-prof-dir=/tmp/prof`).
-  const nodeFlags = process.env.BENCH_NODE_OPTIONS?.split(' ').filter((f) => f !== '') ?? [];
-  return new Supervised('quiesce', [process.execPath, ...nodeFlags, QUIESCE_CLI, 'run', '-c', yaml, '--log-format', 'json'], spec.port, logFile);
+  // The same Node as the benchmark's; BENCH_NODE_OPTIONS: Node flags for quiesce only, as its
+  // NODE_OPTIONS (a profile: `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const env: Record<string, string> = { QUIESCE_NODE: process.execPath };
+  if (process.env.BENCH_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
+  return new Supervised('quiesce', [QUIESCE_COMMAND, 'run', '-c', yaml, '--log-format', 'json'], spec.port, logFile, env);
 }

@@ -38,7 +38,7 @@ const QUICK: Settings = {
   footprint: { ...FULL.footprint, idleMs: 5_000 },
 };
 
-/** QUICK=1 selects the smoke sizes; BENCH_ONLY=storm,ondemand,stop,refill,footprint runs a subset. */
+/** QUICK=1 selects the smoke sizes; BENCH_ONLY=storm,storm-busy,ondemand,stop,refill,footprint runs a subset. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): { settings: Settings; only: ReadonlySet<string> | undefined } {
   const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
   return { settings: env.QUICK === '1' ? QUICK : FULL, only };

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { childrenOf, commOf, descendantsOf, holdsSocket, isGone, isListening, listenInode, stateOf, taggedWith } from './proc.js';
+import { childrenOf, commOf, cpuTicks, descendantsOf, holdsSocket, isGone, isListening, listenInode, stateOf, taggedWith } from './proc.js';
 
 /** The comm of quiesce's fork server (child/fork-server-script.ts sets $0; comm is cut at 15 characters). */
 const FORK_SERVER_COMM = 'quiesce-fork-se';
@@ -50,13 +50,13 @@ export class Supervised {
   readonly #excluded = new Set<number>();
   #stderr = '';
 
-  constructor(kind: Kind, argv: readonly string[], port: number, logFile: string) {
+  constructor(kind: Kind, argv: readonly string[], port: number, logFile: string, env: Readonly<Record<string, string>> = {}) {
     this.kind = kind;
     this.port = port;
     this.logFile = logFile;
     this.spawnedAtMs = performance.now();
     const [file, ...args] = argv;
-    this.proc = spawn(file ?? '/nonexistent', args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = spawn(file ?? '/nonexistent', args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     if (this.proc.pid === undefined) throw new Error(`cannot start ${kind}: ${argv.join(' ')}`);
     this.pid = this.proc.pid;
     this.proc.stderr?.setEncoding('utf8').on('data', (s: string) => (this.#stderr = (this.#stderr + s).slice(-4000)));
@@ -96,6 +96,11 @@ export class Supervised {
   /** Direct children that are not imapd (quiesce's accept watcher; master has none). */
   helpers(): number[] {
     return childrenOf(this.pid).filter((p) => !this.#imapd.has(p) && !this.#excluded.has(p) && !isGone(p) && commOf(p) !== 'imapd');
+  }
+
+  /** CPU time (utime + stime, clock ticks) of the supervisor and its helper processes (quiesce's fork server and accept watcher), not of its workers. */
+  cpuTicks(): number {
+    return [this.pid, ...this.helpers()].reduce((n, p) => n + (cpuTicks(p) ?? 0), 0);
   }
 
   /** Do not count these pids any more (the benchmark killed them; they may still be zombies). */

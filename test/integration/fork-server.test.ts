@@ -50,14 +50,15 @@ function start(servers: ForkServers, req: Partial<ForkRequest> & Pick<ForkReques
   return p;
 }
 
-const text = async (stream: NodeJS.ReadableStream): Promise<string> => {
-  let s = '';
-  for await (const chunk of stream) s += String(chunk);
-  return s;
+const bytes = async (stream: NodeJS.ReadableStream): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
 };
+const text = async (stream: NodeJS.ReadableStream): Promise<string> => (await bytes(stream)).toString('utf8');
 
 describe('fork server', () => {
-  it('lays out exactly the fds asked for: /dev/null, stderr and status pipes, the socket on fd 4, nothing else', async () => {
+  it('lays out exactly the fds asked for: /dev/null, a stderr pipe, the status FIFO, the socket on fd 4, nothing else', async () => {
     const sock = await listener();
     const fs = forkServers();
     fs.prepare([sock.fd]);
@@ -69,7 +70,8 @@ describe('fork server', () => {
     expect(readlinkSync(`/proc/${pid}/fd/0`)).toBe('/dev/null');
     expect(readlinkSync(`/proc/${pid}/fd/1`)).toBe('/dev/null');
     expect(readlinkSync(`/proc/${pid}/fd/2`)).toMatch(/^pipe:/);
-    expect(readlinkSync(`/proc/${pid}/fd/3`)).toMatch(/^pipe:/);
+    // the FIFO shared by the fork server's workers; quiesce removed its name once it had opened it
+    expect(readlinkSync(`/proc/${pid}/fd/3`)).toMatch(/quiesce-fork-.*\/status \(deleted\)$/);
     expect(readlinkSync(`/proc/${pid}/fd/4`)).toBe(`socket:[${statSync(`/proc/self/fd/${sock.fd}`).ino}]`);
     // its own session and process group, as Node's detached spawn gives
     expect(process.kill(-pid, 0)).toBe(true);
@@ -78,20 +80,25 @@ describe('fork server', () => {
     expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
   });
 
-  it('forwards stderr, stdout and status bytes, then the exit code; env and cwd are exactly as given', async () => {
+  it('forwards stderr and stdout, routes each status message to its sender by pid, then the exit code; env and cwd are exactly as given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qfork-'));
     dirs.push(dir);
     const fs = forkServers();
-    const p = start(fs, {
-      file: 'sh', args: ['-c', 'printf "%s|%s|%s" "$(pwd)" "$A" "$(env | wc -l)"; echo oops >&2; printf 12345678 >&3; exit 3'],
+    // a Cyrus status message: int message, pid_t pid, host order
+    const worker = (message: number, code: number) => start(fs, {
+      file: 'perl', args: ['-e', `print readlink("/proc/self/cwd"), "|", join(",", sort keys %ENV), "|$ENV{A}"; print STDERR "oops\\n"; open(my $f, ">&=", 3) or die; syswrite($f, pack("l l", ${message}, $$)); exit ${code}`],
       env: { PATH: '/usr/bin:/bin', A: 'x=y' }, cwd: dir, captureStdout: true, fds: ['pipe'],
     });
-    const [out, err, status, exit] = await Promise.all([text(p.stdout ?? p.stderr), text(p.stderr), text(p.stdio[3] as NodeJS.ReadableStream), once(p, 'exit')]);
-    // env: PATH, A, and what sh itself adds (PWD)
-    expect(out).toMatch(new RegExp(`^${dir}\\|x=y\\|[23]$`));
-    expect(err).toBe('oops\n');
-    expect(status).toBe('12345678');
-    expect(exit).toEqual([3, null]);
+    const [a, b] = [worker(3, 3), worker(1, 4)];
+    const run = (p: ForkedProcess) => Promise.all([text(p.stdout ?? p.stderr), text(p.stderr), bytes(p.stdio[3] as NodeJS.ReadableStream), once(p, 'exit')]);
+    const [ra, rb] = await Promise.all([run(a), run(b)]);
+    expect(ra[0]).toBe(`${dir}|A,PATH|x=y`);
+    expect(ra[1]).toBe('oops\n');
+    expect(ra[3]).toEqual([3, null]);
+    expect(rb[3]).toEqual([4, null]);
+    // each channel got exactly its own message (this machine is little-endian, as status-channel.ts checks)
+    expect([ra[2].length, ra[2].readInt32LE(0), ra[2].readInt32LE(4)]).toEqual([8, 3, a.pid]);
+    expect([rb[2].length, rb[2].readInt32LE(0), rb[2].readInt32LE(4)]).toEqual([8, 1, b.pid]);
   });
 
   it('reports a failed exec as an error with its errno, and no exit', async () => {
