@@ -24,7 +24,7 @@
 // its workers (whose parent it is) get their own parent-death signal in turn.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { constants as fsConstants, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { constants as fsConstants, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { constants, endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,6 +176,7 @@ class ForkServer {
   #early: Buffer[] = [];
   #statusRest: Buffer = Buffer.alloc(0);
   #status: net.Socket | undefined;
+  #statusFd = -1;
   readonly #fifoDir: string;
   #onIdle: () => void = () => undefined;
 
@@ -200,6 +201,7 @@ class ForkServer {
       this.#procs.clear();
       this.#byPid.clear();
       this.#status?.destroy();
+      this.#statusFd = -1;
       rmSync(this.#fifoDir, { recursive: true, force: true });
     });
   }
@@ -209,6 +211,7 @@ class ForkServer {
     const path = join(this.#fifoDir, 'status');
     try {
       const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      this.#statusFd = fd;
       this.#status = new net.Socket({ fd, readable: true, writable: false });
       this.#status.on('data', (chunk: Buffer) => this.#readStatus(chunk));
       this.#status.on('error', () => undefined);
@@ -228,6 +231,25 @@ class ForkServer {
       else if (this.#early.length < EARLY_STATUS_LIMIT) this.#early.push(Buffer.from(record));
     }
     this.#statusRest = Buffer.from(buf.subarray(off));
+  }
+
+  /**
+   * Reads what is in the FIFO now. Called before an exit is handled: a worker's last messages were
+   * written before it exited, so they are in the pipe by the time its exit is reported.
+   */
+  #drainStatus(): void {
+    if (this.#statusFd < 0) return;
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(this.#statusFd, buf, 0, buf.length, null);
+      } catch {
+        return; // EAGAIN: empty
+      }
+      if (n <= 0) return;
+      this.#readStatus(Buffer.from(buf.subarray(0, n)));
+    }
   }
 
   /** A pid became known: it gets what it sent before. */
@@ -285,6 +307,7 @@ class ForkServer {
       }
       const proc = this.#procs.get(id);
       if (proc === undefined) continue;
+      if (type === 'X') this.#drainStatus();
       proc.event(type, data);
       if (type === 'P' && proc.pid !== undefined) this.#known(proc, proc.pid);
       if (proc.done) {
@@ -310,6 +333,7 @@ class ForkServer {
     this.#closing = true;
     this.#helper.stdin?.end();
     this.#status?.destroy();
+    this.#statusFd = -1;
   }
 }
 
