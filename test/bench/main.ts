@@ -1,7 +1,7 @@
 // `npm run bench`: Cyrus master against quiesce on the same imapd and the same instance, interleaved.
 //
 // Needs root (the instance is chowned to cyrus, master drops to it), Debian's Cyrus 3.6 and a built
-// dist/cli.js. QUICK=1 is a smoke run of about a minute; BENCH_ONLY=storm,storm-busy,ondemand,stop,refill,footprint
+// dist/cli.js. QUICK=1 is a smoke run of about a minute; BENCH_ONLY=storm,storm-busy,ondemand,stop,refill,footprint,failover
 // runs a subset. Writes test/bench/results.md and prints it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { CYRUS_MASTER } from './master.js';
 import { memAvailableMiB, pssKiB, softLimit } from './proc.js';
 import { QUIESCE_CLI, repoRoot } from './quiesce.js';
 import { destroyAll, withSupervisor, type BenchContext } from './run.js';
+import { destroyFailoverLeftovers, failoverScenario } from './scenarios/failover.js';
 import { footprintScenario } from './scenarios/footprint.js';
 import { onDemandScenario } from './scenarios/on-demand.js';
 import { refillScenario } from './scenarios/refill.js';
@@ -105,8 +106,10 @@ async function main(): Promise<number> {
     }
     if (wants('refill')) sections.push(await refillScenario(ctx, settings.refill));
     if (wants('footprint')) sections.push(await footprintScenario(ctx, settings.footprint, rssAt));
+    if (wants('failover')) sections.push(await failoverScenario(ctx, settings.failover));
   } finally {
     await stopLoad();
+    await destroyFailoverLeftovers();
     await destroyAll();
     instance.cleanup();
   }
@@ -132,7 +135,7 @@ async function main(): Promise<number> {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) {
   process.once(signal, () => {
     console.error(`bench: ${signal}, killing every supervisor and worker it started`);
-    void Promise.all([stopLoad(), destroyAll()]).finally(() => process.exit(130));
+    void Promise.all([stopLoad(), destroyFailoverLeftovers(), destroyAll()]).finally(() => process.exit(130));
   });
 }
 
@@ -140,7 +143,7 @@ main().then(
   (code) => (process.exitCode = code),
   async (e: unknown) => {
     console.error(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    await Promise.all([stopLoad(), destroyAll()]);
+    await Promise.all([stopLoad(), destroyFailoverLeftovers(), destroyAll()]);
     process.exitCode = 1;
   },
 );

@@ -12,6 +12,7 @@ export interface Settings {
   readonly stop: { readonly workers: readonly number[]; readonly reps: number; readonly settleMs: number; readonly timeoutMs: number };
   readonly refill: { readonly prefork: number; readonly kills: readonly number[]; readonly reps: number; readonly settleMs: number; readonly timeoutMs: number };
   readonly footprint: { readonly workers: number; readonly idleMs: number; readonly settleMs: number };
+  readonly failover: { readonly deliveries: number; readonly parallel: number; readonly reps: number };
   /** listen(2) backlog of both (master `-l`, quiesce `listen_backlog`): quiesce's default. */
   readonly backlog: number;
   readonly readyTimeoutMs: number;
@@ -24,6 +25,7 @@ const FULL: Settings = {
   stop: { workers: [10, 100, 500], reps: 3, settleMs: 1_000, timeoutMs: 60_000 },
   refill: { prefork: 50, kills: [4, 50], reps: 3, settleMs: 1_000, timeoutMs: 12_000 },
   footprint: { workers: 100, idleMs: 30_000, settleMs: 2_000 },
+  failover: { deliveries: 200, parallel: 4, reps: 3 },
   backlog: 1024,
   readyTimeoutMs: 120_000,
 };
@@ -36,9 +38,10 @@ const QUICK: Settings = {
   stop: { ...FULL.stop, workers: [10, 100], reps: 1 },
   refill: { ...FULL.refill, reps: 1, timeoutMs: 5_000 },
   footprint: { ...FULL.footprint, idleMs: 5_000 },
+  failover: { ...FULL.failover, reps: 1 },
 };
 
-/** QUICK=1 selects the smoke sizes; BENCH_ONLY=storm,storm-busy,ondemand,stop,refill,footprint runs a subset. */
+/** QUICK=1 selects the smoke sizes; BENCH_ONLY=storm,storm-busy,ondemand,stop,refill,footprint,failover runs a subset. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): { settings: Settings; only: ReadonlySet<string> | undefined } {
   const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
   return { settings: env.QUICK === '1' ? QUICK : FULL, only };

@@ -43,6 +43,8 @@ export interface PairOptions {
   readonly syncClient?: boolean;
   /** Extra SUPERVISOR lines of the master role (`key: value` each). */
   readonly masterSupervisor?: readonly string[];
+  /** The built CLI the flush and the pair file run (the benchmark, compiled elsewhere, passes its own). */
+  readonly cli?: string;
 }
 
 const conf = (lines: Record<string, string>): string => Object.entries(lines).map(([k, v]) => `${k}: ${v}\n`).join('');
@@ -79,7 +81,7 @@ SERVICES:
 ${opts.syncClient === false ? '' : `DAEMON:
   syncclient: { cmd: "sync_client -r" }
 `}${opts.flush === false ? '' : `SHUTDOWN:
-  syncflush: { cmd: "${process.execPath} ${CLI} flush -C ${masterConf} ${opts.flushArgs ?? ''}", timeout: 60s }
+  syncflush: { cmd: "${process.execPath} ${opts.cli ?? CLI} flush -C ${masterConf} ${opts.flushArgs ?? ''}", timeout: 60s }
 `}`);
     const asReplica = join(dir, `${name}-replica.yaml`);
     writeFileSync(asReplica, `${common('replica', me.cyrus.imapdConf)}  syncserver: { cmd: "sync_server", listen: "127.0.0.1:${me.sync}", prefork: 1 }
@@ -90,7 +92,7 @@ ${opts.syncClient === false ? '' : `DAEMON:
   const pa = build('a');
   const pb = build('b');
   writeFileSync(pairFile, `
-quiesce: ["${process.execPath}", "${CLI}"]
+quiesce: ["${process.execPath}", "${opts.cli ?? CLI}"]
 sides:
   a: { master: ${pa.asMaster}, replica: ${pa.asReplica} }
   b: { master: ${pb.asMaster}, replica: ${pb.asReplica} }
