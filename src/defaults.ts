@@ -81,6 +81,9 @@ export const BACKLOG_THRESHOLDS = {
   criticalAgeMs: DEFAULTS.syncBacklogCriticalAgeMs,
 } as const;
 
+/** The file read when neither -c nor -M is given: master's default cyrus.conf. */
+export const DEFAULT_CYRUS_CONF = '/etc/cyrus.conf';
+
 /** `quiesce start`. */
 export const START_DEFAULTS = {
   /** --wait: how long `start` waits for the instance's running phase. */

@@ -1,5 +1,4 @@
 // The one module that writes to stdout/stderr: the logger over the closed vocabulary of log-events.ts.
-import pino from 'pino';
 import { levelOf, type LogEvent } from './log-events.js';
 import { err, ok, unreachable, type Result } from './errors.js';
 import { LogSink, type LogSinkStatus, type SinkChange } from './log-sink.js';
@@ -64,6 +63,8 @@ function eventOfChange(c: SinkChange, target: string): LogEvent {
  * Builds the logger over a LogSink: every write is synchronous and none throws (see log-sink.ts).
  * pino-pretty is loaded only for the pretty format: a supervisor logging JSON, as in production,
  * does not carry it in memory. Its prettifier runs in-line, synchronously, on each JSON line.
+ * pino itself is loaded here, not with this module: the commands that only print (`print`) start
+ * without it.
  */
 export async function createLog(opts: LogOptions): Promise<Result<Log, string>> {
   const opened = LogSink.open(opts.file);
@@ -76,6 +77,7 @@ export async function createLog(opts: LogOptions): Promise<Result<Log, string>> 
     const pretty = prettyFactory({ colorize: opts.file === undefined && process.stderr.isTTY, hideObject: true, ignore: 'pid', translateTime: 'HH:MM:ss.l' });
     format = (line) => pretty(line);
   }
+  const { default: pino } = await import('pino');
   const logger = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, level: opts.level ?? 'info' }, { write: (line: string) => sink.write(format(line)) });
   const listeners = bus();
   let reporting = false;

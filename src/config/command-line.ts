@@ -4,11 +4,10 @@
 // `quiesce run -l 32 -C /etc/imapd.conf -M /etc/cyrus.conf`.
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { DEFAULT_CYRUS_CONF } from '../defaults.js';
 import { err, ok, type Result } from '../errors.js';
 import type { CommandLineSettings } from './load.js';
 
-/** The file read when neither -c nor -M is given: master's default cyrus.conf. */
-export const DEFAULT_CYRUS_CONF = '/etc/cyrus.conf';
 
 /** The config options of a command, as commander parsed them. */
 export interface ConfigOptions {

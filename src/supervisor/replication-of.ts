@@ -36,6 +36,24 @@ export function replicationOf(config: Config, clock: Clock): ReplicationView | u
   };
 }
 
+/**
+ * Asks every rolling sync_client for its next pass now: SIGHUP. Cyrus's `sync_client -r` sleeps
+ * sync_repeat_interval between passes; its SIGHUP handler (lib/signals.c, 3.6 to 3.13: restartable,
+ * not reset) ends that sleep and nothing in sync_client acts on the signal, so it goes straight to
+ * the log. During a pass the signal changes nothing (its system calls restart).
+ */
+export function wakeSyncClients(view: ReplicationView, units: Iterable<Unit>): number {
+  let woken = 0;
+  for (const u of units) {
+    if (!view.syncClients.has(u.name) || u.section !== 'DAEMON') continue;
+    for (const c of u.liveChildren()) {
+      c.signalOnly('SIGHUP');
+      woken++;
+    }
+  }
+  return woken;
+}
+
 /** True while a rolling sync_client runs, or is about to be restarted, to drain the sync logs. */
 export function isReplicating(view: ReplicationView, units: Iterable<Unit>): boolean {
   for (const u of units) if (view.syncClients.has(u.name) && u.section === 'DAEMON' && (u.state.kind === 'running' || u.state.kind === 'backoff')) return true;

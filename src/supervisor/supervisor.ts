@@ -18,7 +18,7 @@ import { describeOneShot, isOneShotSuccess, OneShot } from './one-shot.js';
 import { actionFor, TRANSITIONS, type Action, type Phase, type StopMode, type SupervisorEvent } from './phase.js';
 import { applyReload, liveConfig } from './reload.js';
 import { ReloadQueue, type ReloadOutcome } from './reload-queue.js';
-import { isReplicating, replicationOf, type ReplicationView } from './replication-of.js';
+import { isReplicating, wakeSyncClients, replicationOf, type ReplicationView } from './replication-of.js';
 import { ReplicationWatch } from './replication-watch.js';
 import { ShutdownRun, type ShutdownReport } from './shutdown.js';
 import { shutdownSteps } from './shutdown-steps.js';
@@ -264,7 +264,9 @@ export class Supervisor {
           const unit = this.#units.get(name);
           return unit?.section === 'DAEMON' ? unit : undefined;
         },
-        replication: replication === undefined ? undefined : { ...replication, replicating: () => isReplicating(replication, this.#units.values()) },
+        replication: replication === undefined ? undefined : {
+          ...replication, replicating: () => isReplicating(replication, this.#units.values()), wake: () => wakeSyncClients(replication, this.#units.values()),
+        },
         enter: (kind) => this.#enter({ kind, since: this.#deps.clock.now(), mode: request.mode }), // draining -> stopping-daemons -> shutdown-commands
       },
       this.#unitDeps,

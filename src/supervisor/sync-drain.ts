@@ -15,10 +15,12 @@ export interface Replication {
   readonly drainTimeoutMs: number;
   /** True while a rolling sync_client is alive (or about to be restarted) to drain the logs. */
   readonly replicating: () => boolean;
+  /** Asks the rolling sync_clients for their next pass now instead of after sync_repeat_interval; how many were asked. */
+  readonly wake?: () => number;
 }
 
-/** How often the drain looks at the sync log directory. */
-export const DRAIN_POLL_MS = 200;
+/** How often the drain looks at the sync log directory (a few stat calls). */
+export const DRAIN_POLL_MS = 25;
 
 /** What is left in a channel and the command that replays it. */
 export const backlogWithReplay = (b: ChannelBacklog): string => `${describeChannel(b)}; replay with: ${b.replay}`;
@@ -35,6 +37,8 @@ export async function drainSyncLogs(r: Replication, deps: { clock: Clock; log: L
   const started = clock.now();
   const deadline = started + r.drainTimeoutMs;
   let nextReport = started;
+  // the writers are stopped, so the logs are complete: no reason to wait out sync_repeat_interval
+  if (pending(r.read()).length > 0) r.wake?.();
   for (;;) {
     const left = pending(r.read());
     if (left.length === 0) {
