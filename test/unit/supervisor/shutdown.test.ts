@@ -9,6 +9,7 @@ import { ServicePool } from '../../../src/service/pool.js';
 import type { Unit } from '../../../src/service/unit.js';
 import { ShutdownRun, type ShutdownReport } from '../../../src/supervisor/shutdown.js';
 import { costOf, shutdownSteps } from '../../../src/supervisor/shutdown-steps.js';
+import { wakeSyncClients } from '../../../src/supervisor/replication-of.js';
 import type { FakeProcess } from '../fake-process.js';
 import { unitWorld } from '../service/unit-world.js';
 
@@ -64,6 +65,7 @@ function shutdownWorld(o: Options = {}) {
         read: () => [backlog(reads++ < (o.pendingReads ?? 0) ? 1 : 0)],
         drainTimeoutMs: w.config.supervisor.syncDrainTimeoutMs,
         replicating: () => (daemons.get('syncclient')?.liveChildren().length ?? 0) > 0,
+        wake: () => wakeSyncClients({ channels: [], read: () => [], drainTimeoutMs: 0, syncClients: new Set(['syncclient']) }, units),
       },
     },
     deps,
@@ -101,6 +103,21 @@ describe('ShutdownRun', () => {
       'daemons: stopping DAEMON idled', 'daemons: stopping DAEMON syncclient', 'SHUTDOWN flush',
     ]);
     expect(w.events('replication.verified')).toEqual([{ event: 'replication.verified', channels: 1 }]);
+  });
+
+  it('wakes the rolling sync_client once (SIGHUP) when the drain finds something pending, and only it', async () => {
+    const w = shutdownWorld({ flushExit: 0, pendingReads: 3 });
+    const [sync, idled] = ['syncclient', 'idled'].map((n) => w.daemons.get(n)?.liveChildren()[0] as FakeProcess);
+    await w.finish();
+    expect(sync?.received.filter((r) => r.step === undefined)).toEqual([{ signal: 'SIGHUP', step: undefined }]);
+    expect(idled?.received.filter((r) => r.step === undefined)).toEqual([]);
+  });
+
+  it('does not wake the rolling sync_client when the sync logs are already empty', async () => {
+    const w = shutdownWorld({ flushExit: 0, pendingReads: 0 });
+    const sync = w.daemons.get('syncclient')?.liveChildren()[0] as FakeProcess;
+    await w.finish();
+    expect(sync.received.filter((r) => r.step === undefined)).toEqual([]);
   });
 
   it("gives systemd the SHUTDOWN command's own budget: its timeout plus its own quit and term timeouts", async () => {
