@@ -52,6 +52,8 @@ export interface ForkRequest {
 /** Size of one Cyrus status message (status-channel.ts); its pid is the int32 at offset 4, in host order. */
 const STATUS_RECORD_BYTES = 8;
 const littleEndian = endianness() === 'LE';
+/** Where #drainStatus reads (one buffer for every fork server; its contents are copied out at once). */
+const drainBuffer = Buffer.alloc(64 * 1024);
 /** Status messages kept for a pid whose exec is not reported yet (the FIFO and the event pipe are not ordered). */
 const EARLY_STATUS_LIMIT = 1024;
 
@@ -239,16 +241,15 @@ class ForkServer {
    */
   #drainStatus(): void {
     if (this.#statusFd < 0) return;
-    const buf = Buffer.allocUnsafe(64 * 1024);
     for (;;) {
       let n: number;
       try {
-        n = readSync(this.#statusFd, buf, 0, buf.length, null);
+        n = readSync(this.#statusFd, drainBuffer, 0, drainBuffer.length, null);
       } catch {
         return; // EAGAIN: empty
       }
       if (n <= 0) return;
-      this.#readStatus(Buffer.from(buf.subarray(0, n)));
+      this.#readStatus(Buffer.from(drainBuffer.subarray(0, n)));
     }
   }
 
@@ -294,6 +295,7 @@ class ForkServer {
   #read(chunk: Buffer): void {
     let buf = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     let off = 0;
+    let drained = false;
     while (buf.length - off >= 4) {
       const len = buf.readUInt32BE(off);
       if (buf.length - off - 4 < len) break;
@@ -307,7 +309,11 @@ class ForkServer {
       }
       const proc = this.#procs.get(id);
       if (proc === undefined) continue;
-      if (type === 'X') this.#drainStatus();
+      if (type === 'X' && !drained) {
+        // once per chunk: every exit in it was reported after its worker's last status write
+        this.#drainStatus();
+        drained = true;
+      }
       proc.event(type, data);
       if (type === 'P' && proc.pid !== undefined) this.#known(proc, proc.pid);
       if (proc.done) {
