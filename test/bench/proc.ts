@@ -21,6 +21,24 @@ function statFields(pid: number): { comm: string; rest: string[] } | undefined {
   return { comm: stat.slice(stat.indexOf('(') + 1, close), rest: stat.slice(close + 2).split(' ') };
 }
 
+/**
+ * Context switches (voluntary + involuntary) of every thread of `pid` so far: each time one of its
+ * threads was woken up or preempted. 0 when gone.
+ */
+export function contextSwitches(pid: number): number {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const t of tasks) {
+    for (const m of (read(`/proc/${pid}/task/${t}/status`) ?? '').matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) n += Number(m[1]);
+  }
+  return n;
+}
+
 /** The process name (comm) of `pid`, or undefined when it is gone. */
 export function commOf(pid: number): string | undefined {
   return statFields(pid)?.comm;
