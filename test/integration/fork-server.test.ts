@@ -65,8 +65,8 @@ describe('fork server', () => {
     const p = start(fs, { file: '/bin/sleep', args: ['30'], fds: ['pipe', sock.fd] });
     await once(p, 'spawn');
     const pid = p.pid ?? -1;
-    const fds = readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
-    expect(fds).toEqual([0, 1, 2, 3, 4]);
+    // sleep opens and closes its locale files as it starts: an fd of ours would stay, those go
+    expect(await eventually(() => readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b), [0, 1, 2, 3, 4])).toEqual([0, 1, 2, 3, 4]);
     expect(readlinkSync(`/proc/${pid}/fd/0`)).toBe('/dev/null');
     expect(readlinkSync(`/proc/${pid}/fd/1`)).toBe('/dev/null');
     expect(readlinkSync(`/proc/${pid}/fd/2`)).toMatch(/^pipe:/);
@@ -169,6 +169,17 @@ describe('a worker Child through the fork server', () => {
     expect(log.events.map((e) => e.event)).toEqual(expect.arrayContaining(['child.started', 'child.exited']));
   });
 });
+
+/** Polls `read` on every turn of the event loop (at most 5 s) until it returns `want`; returns the last value read. */
+async function eventually<T>(read: () => T, want: T): Promise<T> {
+  const deadline = Date.now() + 5_000;
+  let got = read();
+  while (JSON.stringify(got) !== JSON.stringify(want) && Date.now() < deadline) {
+    await new Promise((r) => setImmediate(r));
+    got = read();
+  }
+  return got;
+}
 
 /** The parent of `pid` (its fork server), from /proc/<pid>/stat. */
 function parentOf(pid: number): number {
