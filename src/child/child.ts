@@ -136,13 +136,13 @@ export class Child implements ChildHandle {
     const [file, ...args] = deps.wrapArgv ? deps.wrapArgv(spec.argv, spec) : spec.argv;
     const env = { ...process.env, ...spec.env, ...opts.env, [TAG_VARIABLE]: opts.tag };
     const extraFds = opts.extraFds ?? [];
-    const forked = opts.role === 'worker' && deps.forkServers?.usable === true && extraFds.length <= MAX_EXTRA_FDS;
+    const viaForkServer = opts.role === 'worker' && deps.forkServers?.usable === true && extraFds.length <= MAX_EXTRA_FDS;
+    const forkedProcess = viaForkServer ? deps.forkServers?.spawn({ file: file ?? '/nonexistent', args, env, cwd: spec.cwd, captureStdout: opts.discardStdout !== true, fds: extraFds }) : undefined;
+    const forked = forkedProcess !== undefined;
     // detached: the child leads its own process group, so kill(-pid) reaches its descendants,
     // and a Ctrl-C on quiesce's terminal reaches quiesce alone (which then decides). The fork
     // server gives its workers a session of their own likewise.
-    this.#process = forked && deps.forkServers !== undefined
-      ? deps.forkServers.spawn({ file: file ?? '/nonexistent', args, env, cwd: spec.cwd, captureStdout: opts.discardStdout !== true, fds: extraFds })
-      : spawn(file ?? '/nonexistent', args, { detached: true, stdio: ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe', ...extraFds] satisfies StdioOptions, cwd: spec.cwd, env });
+    this.#process = forkedProcess ?? spawn(file ?? '/nonexistent', args, { detached: true, stdio: ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe', ...extraFds] satisfies StdioOptions, cwd: spec.cwd, env });
     let resolveExit: (e: ExitInfo) => void = () => undefined;
     this.exited = new Promise<ExitInfo>((resolve) => (resolveExit = resolve));
     let startFailed = false;

@@ -377,12 +377,14 @@ export class ForkServers {
     this.#restart();
   }
 
-  spawn(req: ForkRequest): ForkedProcess {
-    const sockets = req.fds.filter((f): f is number => typeof f === 'number');
-    const cur = this.#current;
-    if (cur === undefined || sockets.some((fd) => { const k = socketKey(fd); return k === undefined || !cur.sockets.has(k); })) this.prepare(sockets);
-    if (this.#current === undefined) throw new Error('bug: no fork server');
-    return this.#current.spawn(req);
+  /** Starts `req` in the fork server holding its sockets; undefined when none can (then Node's spawn starts it). */
+  spawn(req: ForkRequest): ForkedProcess | undefined {
+    const keys = req.fds.filter((f): f is number => typeof f === 'number').map(socketKey);
+    if (keys.some((k) => k === undefined)) return undefined; // a closed fd: nothing to hand over
+    const held = (): boolean => this.#current !== undefined && keys.every((k) => k !== undefined && this.#current?.sockets.has(k) === true);
+    if (!held()) this.prepare(req.fds.filter((f): f is number => typeof f === 'number'));
+    if (this.#broken || !held()) return undefined;
+    return this.#current?.spawn(req);
   }
 
   /** Ends every fork server (their workers must be gone by now). */
@@ -401,7 +403,14 @@ export class ForkServers {
   #restart(): void {
     const live = [...this.#liveKnown()];
     const old = this.#current;
-    this.#current = new ForkServer(live.map(([fd]) => fd), live.map(([, k]) => k), this.#wrap, this.#onError, () => (this.#broken = true));
+    try {
+      this.#current = new ForkServer(live.map(([fd]) => fd), live.map(([, k]) => k), this.#wrap, this.#onError, () => (this.#broken = true));
+    } catch (e) {
+      // no temp dir for its FIFO, no fork: Node's spawn from now on
+      this.#broken = true;
+      this.#onError(`cannot start a fork server: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return;
+    }
     if (old !== undefined) {
       this.#retired.add(old);
       old.retire(() => this.#retired.delete(old));

@@ -46,6 +46,7 @@ async function listener(): Promise<StreamListener> {
 
 function start(servers: ForkServers, req: Partial<ForkRequest> & Pick<ForkRequest, 'file' | 'args'>): ForkedProcess {
   const p = servers.spawn({ env: { PATH: '/usr/bin:/bin' }, captureStdout: false, fds: [], ...req });
+  if (p === undefined) throw new Error('the fork server refused a spawn');
   started.push(p);
   return p;
 }
@@ -135,6 +136,26 @@ describe('fork server', () => {
     await once(first, 'exit');
     expect(await waitForGone(oldServer, 5_000)).toBe(true);
     expect(isGone(newServer)).toBe(false);
+  });
+
+  it('declines (Node spawns instead) for a socket fd that is closed, and when no fork server can start', async () => {
+    const sock = await listener();
+    const fd = sock.fd;
+    const fs = forkServers();
+    sock.close();
+    expect(fs.spawn({ file: '/bin/true', args: [], env: {}, captureStdout: false, fds: ['pipe', fd] })).toBeUndefined();
+    const errors: string[] = [];
+    const broken = forkServers(errors);
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = '/nonexistent/quiesce-test';
+    try {
+      expect(broken.spawn({ file: '/bin/true', args: [], env: {}, captureStdout: false, fds: [] })).toBeUndefined();
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+    }
+    expect(broken.usable).toBe(false);
+    expect(errors).toEqual(['cannot start a fork server: ENOENT']);
   });
 
   it('when the fork server dies, its workers get SIGTERM and are reported gone; it is then not used', async () => {
