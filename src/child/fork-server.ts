@@ -189,7 +189,11 @@ class ForkServer {
     const stdio = ['pipe', 'pipe', 'pipe', ...Array<'ignore'>(FIRST_SOCKET_FD - 3).fill('ignore'), ...fds] as const;
     this.#helper = spawn(file ?? 'perl', args, { stdio: [...stdio], detached: true });
     this.#helper.on('error', (e: NodeJS.ErrnoException) => {
-      if (this.#helper.pid === undefined) onError(`cannot start the fork server (perl): ${e.code ?? e.message}`);
+      if (this.#helper.pid !== undefined) return; // a write after its exit: the exit says it all
+      // it never ran (perl missing): no 'exit' follows, so what was asked of it is lost here
+      onError(`cannot start the fork server (perl): ${e.code ?? e.message}`);
+      onLost();
+      this.#lose();
     });
     this.#helper.stdin?.on('error', () => undefined);
     this.#helper.stdout?.on('data', (chunk: Buffer) => this.#read(chunk));
@@ -199,13 +203,18 @@ class ForkServer {
         onError(`the fork server exited (${signal ?? `code ${code ?? '?'}`}); its ${this.#procs.size} worker(s) were sent SIGTERM`);
         onLost();
       }
-      for (const p of this.#procs.values()) p.lost();
-      this.#procs.clear();
-      this.#byPid.clear();
-      this.#status?.destroy();
-      this.#statusFd = -1;
-      rmSync(this.#fifoDir, { recursive: true, force: true });
+      this.#lose();
     });
+  }
+
+  /** The fork server is gone: every worker of it is lost (see ForkedProcess.lost), the FIFO closed. */
+  #lose(): void {
+    for (const p of this.#procs.values()) p.lost();
+    this.#procs.clear();
+    this.#byPid.clear();
+    this.#status?.destroy();
+    this.#statusFd = -1;
+    rmSync(this.#fifoDir, { recursive: true, force: true });
   }
 
   /** The FIFO exists: open it for reading and remove its name (nobody else can open it then). */

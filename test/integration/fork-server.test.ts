@@ -158,6 +158,17 @@ describe('fork server', () => {
     expect(errors).toEqual(['cannot start a fork server: ENOENT']);
   });
 
+  it('without perl, what was asked is reported gone, and the fork servers are not used any more', async () => {
+    const errors: string[] = [];
+    const fs = new ForkServers({ wrap: (argv) => ['/nonexistent/perl', ...argv.slice(1)], onError: (why) => errors.push(why) });
+    servers.push(fs);
+    const p = start(fs, { file: '/bin/true', args: [] });
+    expect(await once(p, 'exit')).toEqual([null, 'SIGTERM']);
+    expect(p.pid).toBeUndefined();
+    expect(fs.usable).toBe(false);
+    expect(errors).toEqual(['cannot start the fork server (perl): ENOENT']);
+  });
+
   it('when the fork server dies, its workers get SIGTERM and are reported gone; it is then not used', async () => {
     const errors: string[] = [];
     const fs = forkServers(errors);
