@@ -57,6 +57,20 @@ sub exec_result {
 
 sub nonblocking { my ($fh) = @_; my $f = fcntl($fh, POSIX::F_GETFL(), 0); fcntl($fh, POSIX::F_SETFL(), $f | POSIX::O_NONBLOCK()); }
 
+# "S\0..." starts a child (start); "D\0id\0k" shuts down the reading side of the k-th socket
+# (SHUT_RD is 0 on Linux) for every process that holds it: new clients are refused at once.
+sub request {
+  my ($p) = @_;
+  my $verb = substr($p, 0, 2, "");
+  if ($verb eq "D\0") {
+    my ($id, $k) = split(/\0/, $p, -1);
+    my $h = $hold[$FIRST - 3 + $k];
+    my $ok = defined $h && shutdown($h, 0);
+    return frame("D", $id, pack("N", $ok ? 0 : (0 + $!) || 1));
+  }
+  start($p);
+}
+
 sub start {
   my @f = split(/\0/, $_[0], -1);
   my $id = 0 + $f[0]; my $cwd = $f[1]; my $i = 2;
@@ -140,7 +154,7 @@ for (;;) {
     elsif ($r == 0) { exit 0; }
     else {
       $in .= $buf;
-      while (length($in) >= 4) { my $len = unpack("N", $in); last if length($in) < 4 + $len; start(substr($in, 4, $len)); substr($in, 0, 4 + $len) = ""; }
+      while (length($in) >= 4) { my $len = unpack("N", $in); last if length($in) < 4 + $len; request(substr($in, 4, $len)); substr($in, 0, 4 + $len) = ""; }
     }
   }
   vec($got, 0, 1) = 0; vec($got, fileno($sigr), 1) = 0;

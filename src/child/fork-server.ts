@@ -12,11 +12,13 @@
 // the status messages of per-worker pipes).
 //
 // Protocol (fd 0 requests, fd 1 events; both frames of a u32 big-endian length and a payload):
-//   request  fields separated by NUL: id, cwd, argc, argv..., envc, K=V..., stdout ("p" a pipe,
+//   request  fields separated by NUL: S, id, cwd, argc, argv..., envc, K=V..., stdout ("p" a pipe,
 //            "-" /dev/null), nfds, then per fd from 3: "s" (the status FIFO), "-" (closed), or k
-//            (the k-th socket the fork server was started with).
+//            (the k-th socket the fork server was started with); or D, id, k: shutdown(2) the
+//            k-th socket's reading side (a drain: new clients are refused).
 //   event    one byte of type, u32 id, data:  R (id 0: the status FIFO exists) | P pid (it exec'd)
-//            | F errno (it did not; no X follows) | E stderr bytes | O stdout bytes | X wait status.
+//            | F errno (it did not; no X follows) | E stderr bytes | O stdout bytes | X wait status
+//            | D errno (0: the socket was shut down).
 // The listening sockets a worker gets are fds of the fork server fixed at its start (Perl cannot
 // receive fds), so a socket bound later (a reload) starts a new fork server; the old one stays
 // until its last worker has exited. EOF on its stdin ends a fork server, so it never outlives
@@ -181,6 +183,8 @@ class ForkServer {
   #statusFd = -1;
   readonly #fifoDir: string;
   #onIdle: () => void = () => undefined;
+  /** shutdown(2) requests waiting for their answer, by id. */
+  readonly #shutdowns = new Map<number, (ok: boolean) => void>();
 
   constructor(fds: readonly number[], keys: readonly string[], wrap: (argv: readonly string[]) => readonly string[], onError: (why: string) => void, onLost: () => void) {
     this.sockets = new Map(keys.map((k, i) => [k, i]));
@@ -209,6 +213,8 @@ class ForkServer {
 
   /** The fork server is gone: every worker of it is lost (see ForkedProcess.lost), the FIFO closed. */
   #lose(): void {
+    for (const answer of this.#shutdowns.values()) answer(false);
+    this.#shutdowns.clear();
     for (const p of this.#procs.values()) p.lost();
     this.#procs.clear();
     this.#byPid.clear();
@@ -288,17 +294,34 @@ class ForkServer {
       return String(k);
     });
     const env = Object.entries(req.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
-    const fields = [String(id), req.cwd ?? '', String(req.args.length + 1), req.file, ...req.args, String(env.length), ...env, req.captureStdout ? 'p' : '-', String(fdSpecs.length), ...fdSpecs];
+    const fields = ['S', String(id), req.cwd ?? '', String(req.args.length + 1), req.file, ...req.args, String(env.length), ...env, req.captureStdout ? 'p' : '-', String(fdSpecs.length), ...fdSpecs];
+    this.#procs.set(id, proc);
+    if (!this.#send(fields)) queueMicrotask(() => proc.lost());
+    return proc;
+  }
+
+  /** shutdown(2) of the reading side of the socket with `key`; false when it is not ours or it failed. */
+  shutdownSocket(key: string): Promise<boolean> {
+    const k = this.sockets.get(key);
+    if (k === undefined) return Promise.resolve(false);
+    const id = ++this.#nextId;
+    return new Promise((resolve) => {
+      this.#shutdowns.set(id, resolve);
+      if (!this.#send(['D', String(id), String(k)])) {
+        this.#shutdowns.delete(id);
+        resolve(false);
+      }
+    });
+  }
+
+  /** Writes one request; false when the fork server cannot take it any more. */
+  #send(fields: readonly string[]): boolean {
+    if (this.#helper.stdin?.writable !== true) return false;
     const payload = Buffer.from(fields.join('\0'), 'utf8');
     const head = Buffer.alloc(4);
     head.writeUInt32BE(payload.length, 0);
-    this.#procs.set(id, proc);
-    if (this.#helper.stdin?.writable !== true) {
-      queueMicrotask(() => proc.lost());
-      return proc;
-    }
     this.#helper.stdin.write(Buffer.concat([head, payload]));
-    return proc;
+    return true;
   }
 
   #read(chunk: Buffer): void {
@@ -314,6 +337,11 @@ class ForkServer {
       off += 4 + len;
       if (type === 'R') {
         this.#openStatus();
+        continue;
+      }
+      if (type === 'D') {
+        this.#shutdowns.get(id)?.(data.readUInt32BE(0) === 0);
+        this.#shutdowns.delete(id);
         continue;
       }
       const proc = this.#procs.get(id);
@@ -394,6 +422,19 @@ export class ForkServers {
     if (!held()) this.prepare(req.fds.filter((f): f is number => typeof f === 'number'));
     if (this.#broken || !held()) return undefined;
     return this.#current?.spawn(req);
+  }
+
+  /**
+   * shutdown(2) of a listening socket's reading side by the fork server that holds it, so that no
+   * helper has to be spawned for it (a drain); false when none holds it (the caller does it itself).
+   */
+  async shutdownSocket(fd: number): Promise<boolean> {
+    const key = socketKey(fd);
+    if (key === undefined) return false;
+    for (const server of [this.#current, ...this.#retired]) {
+      if (server?.sockets.has(key) === true) return server.shutdownSocket(key);
+    }
+    return false;
   }
 
   /** Ends every fork server (their workers must be gone by now). */

@@ -61,8 +61,10 @@ interface ListenerBase {
   /**
    * Stops accepting for every process that holds the socket, then closes the supervisor's copy:
    * new clients are refused at once (ECONNREFUSED) even while busy workers still hold fd 4.
+   * `shutdown`: a process that already holds the socket does it (the fork server); false, or
+   * absent, and a one-shot helper is spawned for it.
    */
-  stopListening(): Promise<void>;
+  stopListening(shutdown?: (fd: number) => Promise<boolean>): Promise<void>;
 }
 
 interface SockName {
@@ -144,8 +146,8 @@ async function finish(
     workerFds: (argv) => ({ argv, extraFds: ['pipe', handle.fd] }),
     watch: (onReady, onExit) => new AcceptWatcher({ listenFd: handle.fd, onReady, onExit }),
     close,
-    async stopListening() {
-      if (!closed) await shutdownShared(handle.fd);
+    async stopListening(shutdown) {
+      if (!closed && !(await shutdown?.(handle.fd).catch(() => false))) await shutdownShared(handle.fd);
       close();
     },
   });

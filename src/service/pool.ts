@@ -188,7 +188,7 @@ export class ServicePool extends UnitBase<ServiceEntry> {
   async #closeListener(): Promise<void> {
     const watcher = this.#watcher;
     this.#watcher = undefined;
-    await Promise.all([watcher?.close(), this.#listener?.stopListening()]);
+    await Promise.all([watcher?.close(), this.#listener?.stopListening(this.deps.shutdownSocket)]);
   }
 
   #startWatcher(): void {

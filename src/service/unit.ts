@@ -124,6 +124,8 @@ export interface UnitDeps {
   readonly nextTag: () => string;
   /** Starts a process (Child.spawner, or fakes in unit tests). */
   readonly spawn: SpawnChild;
+  /** shutdown(2) of a listening socket by a process that holds it (the fork server); see BoundListener.stopListening. */
+  readonly shutdownSocket?: (fd: number) => Promise<boolean>;
 }
 
 /** The stop ladder written in an entry: its stop_signal, quit_timeout and term_timeout. */

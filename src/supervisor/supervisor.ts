@@ -93,6 +93,7 @@ export class Supervisor {
       clock: deps.clock, log: deps.log, settings: () => this.#config.supervisor,
       nextTag: () => `${this.#tagPrefix}${++this.#seq}`,
       spawn: deps.spawn ?? Child.spawner({ clock: deps.clock, log: deps.log, tags: new TagScanner(deps.clock), wrapArgv: deps.wrapArgv, forkServers: deps.forkServers }),
+      shutdownSocket: deps.forkServers === undefined ? undefined : (fd) => deps.forkServers?.shutdownSocket(fd) ?? Promise.resolve(false),
     };
   }
 

@@ -1,6 +1,7 @@
 // The fork server (src/child/fork-server.ts) with real processes: what a worker gets, what comes back.
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -138,6 +139,18 @@ describe('fork server', () => {
     expect(isGone(newServer)).toBe(false);
   });
 
+  it('shuts a socket it holds down for every holder (new clients refused); false for one it does not hold', async () => {
+    const sock = await listener();
+    const other = await listener();
+    const fs = forkServers();
+    fs.prepare([sock.fd]);
+    const port = Number(sock.address.split(':').pop());
+    await connectable(port); // listening
+    expect(await fs.shutdownSocket(sock.fd)).toBe(true);
+    await expect(connectable(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(await fs.shutdownSocket(other.fd)).toBe(false);
+  });
+
   it('declines (Node spawns instead) for a socket fd that is closed, and when no fork server can start', async () => {
     const sock = await listener();
     const fd = sock.fd;
@@ -201,6 +214,17 @@ describe('a worker Child through the fork server', () => {
     expect(log.events.map((e) => e.event)).toEqual(expect.arrayContaining(['child.started', 'child.exited']));
   });
 });
+
+/** Resolves once a TCP connection to 127.0.0.1:`port` is accepted by the kernel (then closes it); rejects with the connect error. */
+function connectable(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(port, '127.0.0.1', () => {
+      c.destroy();
+      resolve();
+    });
+    c.on('error', reject);
+  });
+}
 
 /** Polls `read` on every turn of the event loop (at most 5 s) until it returns `want`; returns the last value read. */
 async function eventually<T>(read: () => T, want: T): Promise<T> {
