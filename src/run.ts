@@ -11,7 +11,7 @@ import { findLeftovers, stopLeftovers } from './ops/leftovers.js';
 import { startCyrusUpkeep } from './ops/cyrus-upkeep.js';
 import { createNotifier, notificationFor } from './ops/notify.js';
 import { launcherOf } from './ops/launcher.js';
-import { ForkServers } from './child/fork-server.js';
+import { ForkServers } from './child/fork-servers.js';
 import { buildShutdownReport, writeReportAtomically } from './ops/report.js';
 import { startSyslogSink } from './ops/syslog-sink.js';
 import { startControlServer } from './control/server.js';

@@ -25,138 +25,26 @@
 // quiesce; under pdeathsig it is also started with it, so a SIGKILLed quiesce takes it along, and
 // its workers (whose parent it is) get their own parent-death signal in turn.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { constants as fsConstants, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { constants, endianness, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { getSystemErrorName } from 'node:util';
 import { FORK_SERVER_SCRIPT } from './fork-server-script.js';
+import { ForkedProcess, type ForkRequest } from './forked-process.js';
+import { senderOf, STATUS_RECORD_BYTES } from './status-channel.js';
 
 /** The fd of the first inherited socket in the fork server (3..9 are held on /dev/null). */
 const FIRST_SOCKET_FD = 10;
 /** Fds a worker can be given from 3 on (3..9: targets stay below the fork server's sources). */
 export const MAX_EXTRA_FDS = FIRST_SOCKET_FD - 3;
 
-/** What one worker is started with. */
-export interface ForkRequest {
-  readonly file: string;
-  readonly args: readonly string[];
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd?: string;
-  /** stdout to a pipe read by quiesce (else /dev/null). */
-  readonly captureStdout: boolean;
-  /** From fd 3 on: 'pipe' (a status pipe), 'ignore' (closed), or a listening socket fd of quiesce. */
-  readonly fds: readonly ('pipe' | 'ignore' | number)[];
-}
-
-/** Size of one Cyrus status message (status-channel.ts); its pid is the int32 at offset 4, in host order. */
-const STATUS_RECORD_BYTES = 8;
-const littleEndian = endianness() === 'LE';
 /** Where #drainStatus reads (one buffer for every fork server; its contents are copied out at once). */
 const drainBuffer = Buffer.alloc(64 * 1024);
 /** Status messages kept for a pid whose exec is not reported yet (the FIFO and the event pipe are not ordered). */
 const EARLY_STATUS_LIMIT = 1024;
 
-const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
-
-/**
- * A worker started by a fork server, shaped like the parts of a ChildProcess that Child uses:
- * `pid` (undefined until the fork server reports the exec: 'spawn'), stdout/stderr/stdio[3] as
- * streams, 'exit' (code, signal) and 'error' (the exec failed).
- */
-export class ForkedProcess extends EventEmitter {
-  pid: number | undefined;
-  readonly stdout: PassThrough | null;
-  readonly stderr = new PassThrough();
-  readonly stdio: readonly (PassThrough | null)[];
-  #exited = false;
-
-  constructor(req: ForkRequest) {
-    super();
-    this.stdout = req.captureStdout ? new PassThrough() : null;
-    this.stdio = [null, this.stdout, this.stderr, ...req.fds.map((f) => (f === 'pipe' ? new PassThrough() : null))];
-  }
-
-  /** true once the process is gone (or never ran); the fork server forgets it. */
-  get done(): boolean {
-    return this.#exited;
-  }
-
-  /** Signals go to the pid directly (the supervisor signals groups itself); false once gone. */
-  kill(signal: NodeJS.Signals): boolean {
-    if (this.pid === undefined || this.#exited) return false;
-    try {
-      process.kill(this.pid, signal);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** A status message of this worker, read from the shared FIFO. */
-  status(record: Buffer): void {
-    this.stdio[3]?.write(record);
-  }
-
-  /** @internal one event of the fork server */
-  event(type: string, data: Buffer): void {
-    switch (type) {
-      case 'P':
-        this.pid = data.readUInt32BE(0);
-        this.emit('spawn');
-        return;
-      case 'F': {
-        this.#exited = true;
-        const e: NodeJS.ErrnoException = new Error(`spawn ${getSystemErrorName(-data.readUInt32BE(0))}`);
-        e.code = getSystemErrorName(-data.readUInt32BE(0));
-        this.#end();
-        this.emit('error', e);
-        return;
-      }
-      case 'E':
-        this.stderr.write(data);
-        return;
-      case 'O':
-        this.stdout?.write(data);
-        return;
-      case 'X': {
-        this.#exited = true;
-        const status = data.readUInt32BE(0);
-        const sig = status & 0x7f;
-        this.emit('exit', sig === 0 ? (status >> 8) & 0xff : null, sig === 0 ? null : (SIGNAL_NAMES.get(sig) ?? null));
-        this.#end();
-        return;
-      }
-    }
-  }
-
-  /**
-   * The fork server died: nothing of this worker is heard any more, and it cannot be reaped. It is
-   * sent SIGTERM (what its parent-death signal does) and reported gone, so that it is replaced.
-   */
-  lost(): void {
-    if (this.#exited) return;
-    this.#exited = true;
-    if (this.pid !== undefined) {
-      try {
-        process.kill(-this.pid, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-    }
-    this.#end();
-    this.emit('exit', null, 'SIGTERM');
-  }
-
-  #end(): void {
-    for (const s of this.stdio) s?.end();
-  }
-}
-
 /** A socket's identity while it is open (its fd number may be reused once it is closed). */
-function socketKey(fd: number): string | undefined {
+export function socketKey(fd: number): string | undefined {
   try {
     const st = fstatSync(fd);
     return `${st.dev}:${st.ino}`;
@@ -166,7 +54,7 @@ function socketKey(fd: number): string | undefined {
 }
 
 /** One fork server process and the sockets it was started with. */
-class ForkServer {
+export class ForkServer {
   readonly #helper: ChildProcess;
   /** socket key -> index among its inherited sockets */
   readonly sockets: ReadonlyMap<string, number>;
@@ -242,7 +130,7 @@ class ForkServer {
     let off = 0;
     for (; off + STATUS_RECORD_BYTES <= buf.length; off += STATUS_RECORD_BYTES) {
       const record = buf.subarray(off, off + STATUS_RECORD_BYTES);
-      const pid = littleEndian ? record.readInt32LE(4) : record.readInt32BE(4);
+      const pid = senderOf(record);
       const proc = this.#byPid.get(pid);
       if (proc !== undefined) proc.status(record);
       else if (this.#early.length < EARLY_STATUS_LIMIT) this.#early.push(Buffer.from(record));
@@ -272,9 +160,8 @@ class ForkServer {
   #known(proc: ForkedProcess, pid: number): void {
     this.#byPid.set(pid, proc);
     if (this.#early.length === 0) return;
-    const pidOf = (r: Buffer) => (littleEndian ? r.readInt32LE(4) : r.readInt32BE(4));
-    for (const r of this.#early) if (pidOf(r) === pid) proc.status(r);
-    this.#early = this.#early.filter((r) => pidOf(r) !== pid);
+    for (const r of this.#early) if (senderOf(r) === pid) proc.status(r);
+    this.#early = this.#early.filter((r) => senderOf(r) !== pid);
   }
 
   /** Live workers of this fork server. */
@@ -377,93 +264,5 @@ class ForkServer {
     this.#helper.stdin?.end();
     this.#status?.destroy();
     this.#statusFd = -1;
-  }
-}
-
-/**
- * The fork servers of one supervisor: the current one, holding every listening socket bound so
- * far, and older ones still serving workers started before a socket was added.
- */
-export class ForkServers {
-  #current: ForkServer | undefined;
-  readonly #retired = new Set<ForkServer>();
-  /** Every socket fd given so far, with its key when given (a closed or reused fd is dropped). */
-  readonly #known = new Map<number, string>();
-  readonly #wrap: (argv: readonly string[]) => readonly string[];
-  readonly #onError: (why: string) => void;
-  #broken = false;
-
-  constructor(opts: { wrap?: (argv: readonly string[]) => readonly string[]; onError: (why: string) => void }) {
-    this.#wrap = opts.wrap ?? ((a) => a);
-    this.#onError = opts.onError;
-  }
-
-  /** False once a fork server failed to start or died: workers are then started by Node's spawn. */
-  get usable(): boolean {
-    return !this.#broken;
-  }
-
-  /** Makes sure the current fork server holds `fds` (called once the sockets are bound, so that one fork server serves them all). */
-  prepare(fds: readonly number[]): void {
-    for (const fd of fds) {
-      const key = socketKey(fd);
-      if (key !== undefined) this.#known.set(fd, key);
-    }
-    const cur = this.#current;
-    if (cur !== undefined && [...this.#liveKnown().values()].every((k) => cur.sockets.has(k))) return;
-    this.#restart();
-  }
-
-  /** Starts `req` in the fork server holding its sockets; undefined when none can (then Node's spawn starts it). */
-  spawn(req: ForkRequest): ForkedProcess | undefined {
-    const keys = req.fds.filter((f): f is number => typeof f === 'number').map(socketKey);
-    if (keys.some((k) => k === undefined)) return undefined; // a closed fd: nothing to hand over
-    const held = (): boolean => this.#current !== undefined && keys.every((k) => k !== undefined && this.#current?.sockets.has(k) === true);
-    if (!held()) this.prepare(req.fds.filter((f): f is number => typeof f === 'number'));
-    if (this.#broken || !held()) return undefined;
-    return this.#current?.spawn(req);
-  }
-
-  /**
-   * shutdown(2) of a listening socket's reading side by the fork server that holds it, so that no
-   * helper has to be spawned for it (a drain); false when none holds it (the caller does it itself).
-   */
-  async shutdownSocket(fd: number): Promise<boolean> {
-    const key = socketKey(fd);
-    if (key === undefined) return false;
-    for (const server of [this.#current, ...this.#retired]) {
-      if (server?.sockets.has(key) === true) return server.shutdownSocket(key);
-    }
-    return false;
-  }
-
-  /** Ends every fork server (their workers must be gone by now). */
-  close(): void {
-    this.#current?.close();
-    this.#current = undefined;
-    for (const s of this.#retired) s.close();
-    this.#retired.clear();
-  }
-
-  #liveKnown(): Map<number, string> {
-    for (const [fd, key] of this.#known) if (socketKey(fd) !== key) this.#known.delete(fd);
-    return this.#known;
-  }
-
-  #restart(): void {
-    const live = [...this.#liveKnown()];
-    const old = this.#current;
-    try {
-      this.#current = new ForkServer(live.map(([fd]) => fd), live.map(([, k]) => k), this.#wrap, this.#onError, () => (this.#broken = true));
-    } catch (e) {
-      // no temp dir for its FIFO, no fork: Node's spawn from now on
-      this.#broken = true;
-      this.#onError(`cannot start a fork server: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      return;
-    }
-    if (old !== undefined) {
-      this.#retired.add(old);
-      old.retire(() => this.#retired.delete(old));
-    }
   }
 }

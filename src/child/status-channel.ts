@@ -44,6 +44,11 @@ function decode(value: number, pid: number): StatusMessage {
   }
 }
 
+/** The pid a status record (8 bytes at `off`) says it is from: the int32 at offset 4, host order. */
+export function senderOf(record: Buffer, off = 0): number {
+  return littleEndian ? record.readInt32LE(off + 4) : record.readInt32BE(off + 4);
+}
+
 /** Reassembles 8-byte status records from arbitrarily split chunks. */
 export class StatusFramer {
   #rest: Buffer = Buffer.alloc(0);
@@ -60,8 +65,7 @@ export class StatusFramer {
     let off = 0;
     for (; off + STATUS_RECORD_BYTES <= buf.length; off += STATUS_RECORD_BYTES) {
       const value = littleEndian ? buf.readInt32LE(off) : buf.readInt32BE(off);
-      const pid = littleEndian ? buf.readInt32LE(off + 4) : buf.readInt32BE(off + 4);
-      out.push(decode(value, pid));
+      out.push(decode(value, senderOf(buf, off)));
     }
     // copy the tail so a few leftover bytes do not pin the whole chunk
     this.#rest = Buffer.from(buf.subarray(off));

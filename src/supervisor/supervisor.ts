@@ -3,7 +3,7 @@
 import { Child, type SpawnChild } from '../child/child.js';
 import { StopLevel } from '../child/stop-level.js';
 import { TagScanner } from '../child/tag-scan.js';
-import type { ForkServers } from '../child/fork-server.js';
+import type { ForkServers } from '../child/fork-servers.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { Clock } from '../clock.js';
 import type { CommandSpec, Config, DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';

@@ -14,7 +14,7 @@ import { CYRUS_MASTER } from './master.js';
 import { memAvailableMiB, pssKiB, softLimit } from './proc.js';
 import { QUIESCE_CLI, repoRoot } from './quiesce.js';
 import { destroyAll, withSupervisor, type BenchContext } from './run.js';
-import { destroyFailoverLeftovers, failoverScenario } from './scenarios/failover.js';
+import { failoverScenario } from './scenarios/failover.js';
 import { footprintScenario } from './scenarios/footprint.js';
 import { onDemandScenario } from './scenarios/on-demand.js';
 import { refillScenario } from './scenarios/refill.js';
@@ -109,7 +109,6 @@ async function main(): Promise<number> {
     if (wants('failover')) sections.push(await failoverScenario(ctx, settings.failover));
   } finally {
     await stopLoad();
-    await destroyFailoverLeftovers();
     await destroyAll();
     instance.cleanup();
   }
@@ -135,7 +134,7 @@ async function main(): Promise<number> {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) {
   process.once(signal, () => {
     console.error(`bench: ${signal}, killing every supervisor and worker it started`);
-    void Promise.all([stopLoad(), destroyFailoverLeftovers(), destroyAll()]).finally(() => process.exit(130));
+    void Promise.all([stopLoad(), destroyAll()]).finally(() => process.exit(130));
   });
 }
 
@@ -143,7 +142,7 @@ main().then(
   (code) => (process.exitCode = code),
   async (e: unknown) => {
     console.error(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    await Promise.all([stopLoad(), destroyFailoverLeftovers(), destroyAll()]);
+    await Promise.all([stopLoad(), destroyAll()]);
     process.exitCode = 1;
   },
 );

@@ -20,6 +20,22 @@ export interface BenchContext {
 const live = new Set<Supervised>();
 let seq = 0;
 
+/** Registers a supervisor the bench started, so that destroyAll() ends it on every exit path. */
+export function track(sup: Supervised): Supervised {
+  live.add(sup);
+  return sup;
+}
+
+/** Stops `sup` (SIGQUIT, at most `stopTimeoutMs`), then SIGKILLs whatever is left and forgets it. */
+export async function endSupervisor(sup: Supervised, stopTimeoutMs = 20_000): Promise<void> {
+  if (sup.running) {
+    sup.signal('SIGQUIT');
+    await within(sup.exited, stopTimeoutMs);
+  }
+  await sup.destroy();
+  live.delete(sup);
+}
+
 /** SIGKILLs every supervisor still running (and its workers); for the bench's own exit paths. */
 export async function destroyAll(): Promise<void> {
   await Promise.all([...live].map((s) => s.destroy()));
@@ -36,17 +52,12 @@ export async function withSupervisor<T>(ctx: BenchContext, kind: Kind, prefork: 
   const dir = join(ctx.instance.dir, `run-${++seq}-${kind}`);
   const spec = { port, prefork, backlog };
   const sup = kind === 'master' ? startMaster(dir, ctx.instance.imapdConf, spec) : startQuiesce(dir, ctx.instance.imapdConf, spec);
-  live.add(sup);
+  track(sup);
   try {
     const readyMs = await waitReady(sup, prefork, ctx.readyTimeoutMs);
     return await fn(sup, readyMs);
   } finally {
-    if (sup.running) {
-      sup.signal('SIGQUIT');
-      await within(sup.exited, stopTimeoutMs);
-    }
-    await sup.destroy();
-    live.delete(sup);
+    await endSupervisor(sup, stopTimeoutMs);
   }
 }
 

@@ -19,7 +19,7 @@ import { createPair, type Pair } from '../../e2e/harness/pair.js';
 import { CYRUS_MASTER } from '../master.js';
 import { isListening } from '../proc.js';
 import { QUIESCE_CLI, QUIESCE_COMMAND } from '../quiesce.js';
-import { interleave, type BenchContext } from '../run.js';
+import { endSupervisor, interleave, track, type BenchContext } from '../run.js';
 import type { Settings } from '../settings.js';
 import { summarize } from '../stats.js';
 import { Supervised, within, type Kind } from '../supervisor.js';
@@ -37,8 +37,6 @@ interface FailoverRun {
   readonly outcome: string;
 }
 
-const live = new Set<Supervised>();
-
 async function waitListening(ports: readonly number[], sup: Supervised, timeoutMs: number): Promise<void> {
   const t0 = performance.now();
   while (!ports.every(isListening)) {
@@ -48,9 +46,7 @@ async function waitListening(ports: readonly number[], sup: Supervised, timeoutM
 }
 
 function startSupervised(kind: Kind, argv: readonly string[], port: number, logFile: string): Supervised {
-  const sup = new Supervised(kind, argv, port, logFile, { QUIESCE_NODE: process.execPath });
-  live.add(sup);
-  return sup;
+  return track(new Supervised(kind, argv, port, logFile, { QUIESCE_NODE: process.execPath }));
 }
 
 /** Cyrus master as A: the pair's master role as a cyrus.conf. */
@@ -108,28 +104,14 @@ async function oneStop(ctx: BenchContext, kind: Kind, s: Settings['failover']): 
       outcome += ', then sync_client -f';
     }
     const ms = performance.now() - t0;
-    if (process.env.BENCH_FAILOVER_LOG && kind === 'quiesce') execFileSync('cp', [join(dir, 'a.log'), process.env.BENCH_FAILOVER_LOG]);
     const onReplica = (await messageIdsOf(pair.b.imapPort, 'alice')).filter((id) => load.acknowledged.includes(id)).length;
     ctx.progress(`failover stop ${kind}: ${ms.toFixed(0)} ms (${outcome}), ${onReplica}/${load.acknowledged.length} acknowledged messages on the replica`);
     return { ms, acknowledged: load.acknowledged.length, onReplica, outcome };
   } finally {
-    for (const sup of started.reverse()) {
-      if (sup.running) {
-        sup.signal('SIGQUIT');
-        await within(sup.exited, 20_000);
-      }
-      await sup.destroy();
-      live.delete(sup);
-    }
+    for (const sup of started.reverse()) await endSupervisor(sup);
     pair.cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** SIGKILLs whatever a failed failover run left (for the bench's exit paths). */
-export async function destroyFailoverLeftovers(): Promise<void> {
-  await Promise.all([...live].map((s) => s.destroy()));
-  live.clear();
 }
 
 export async function failoverScenario(ctx: BenchContext, s: Settings['failover']): Promise<Section> {

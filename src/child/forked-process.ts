@@ -1,0 +1,103 @@
+// A worker started by a fork server (fork-server.ts), as Child sees it: the parts of a ChildProcess it uses.
+import { EventEmitter } from 'node:events';
+import { constants } from 'node:os';
+import { PassThrough } from 'node:stream';
+import { getSystemErrorName } from 'node:util';
+
+/** What one worker is started with. */
+export interface ForkRequest {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd?: string;
+  /** stdout to a pipe read by quiesce (else /dev/null). */
+  readonly captureStdout: boolean;
+  /** From fd 3 on: 'pipe' (the status FIFO), 'ignore' (closed), or a listening socket fd of quiesce. */
+  readonly fds: readonly ('pipe' | 'ignore' | number)[];
+}
+
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+
+/**
+ * A worker started by a fork server, shaped like the parts of a ChildProcess that Child uses:
+ * `pid` (undefined until the fork server reports the exec: 'spawn'), stdout/stderr/stdio[3] as
+ * streams, 'exit' (code, signal) and 'error' (the exec failed).
+ */
+export class ForkedProcess extends EventEmitter {
+  pid: number | undefined;
+  readonly stdout: PassThrough | null;
+  readonly stderr = new PassThrough();
+  readonly stdio: readonly (PassThrough | null)[];
+  #exited = false;
+
+  constructor(req: ForkRequest) {
+    super();
+    this.stdout = req.captureStdout ? new PassThrough() : null;
+    this.stdio = [null, this.stdout, this.stderr, ...req.fds.map((f) => (f === 'pipe' ? new PassThrough() : null))];
+  }
+
+  /** true once the process is gone (or never ran); the fork server forgets it. */
+  get done(): boolean {
+    return this.#exited;
+  }
+
+
+  /** A status message of this worker, read from the shared FIFO. */
+  status(record: Buffer): void {
+    this.stdio[3]?.write(record);
+  }
+
+  /** @internal one event of the fork server */
+  event(type: string, data: Buffer): void {
+    switch (type) {
+      case 'P':
+        this.pid = data.readUInt32BE(0);
+        this.emit('spawn');
+        return;
+      case 'F': {
+        this.#exited = true;
+        const e: NodeJS.ErrnoException = new Error(`spawn ${getSystemErrorName(-data.readUInt32BE(0))}`);
+        e.code = getSystemErrorName(-data.readUInt32BE(0));
+        this.#end();
+        this.emit('error', e);
+        return;
+      }
+      case 'E':
+        this.stderr.write(data);
+        return;
+      case 'O':
+        this.stdout?.write(data);
+        return;
+      case 'X': {
+        this.#exited = true;
+        const status = data.readUInt32BE(0);
+        const sig = status & 0x7f;
+        this.emit('exit', sig === 0 ? (status >> 8) & 0xff : null, sig === 0 ? null : (SIGNAL_NAMES.get(sig) ?? null));
+        this.#end();
+        return;
+      }
+    }
+  }
+
+  /**
+   * The fork server died: nothing of this worker is heard any more, and it cannot be reaped. It is
+   * sent SIGTERM (what its parent-death signal does) and reported gone, so that it is replaced.
+   */
+  lost(): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    if (this.pid !== undefined) {
+      try {
+        process.kill(-this.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+    this.#end();
+    this.emit('exit', null, 'SIGTERM');
+  }
+
+  #end(): void {
+    for (const s of this.stdio) s?.end();
+  }
+}
