@@ -34,9 +34,15 @@ export function startQuiesce(dir: string, imapdConf: string, spec: ServiceSpec):
     `  imap: { cmd: "${imapCommand(imapdConf)}", listen: "127.0.0.1:${spec.port}", prefork: ${spec.prefork} }`,
     '',
   ].join('\n'));
-  // The same Node as the benchmark's; BENCH_NODE_OPTIONS: Node flags for quiesce only, as its
-  // NODE_OPTIONS (a profile: `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  // The same Node as the benchmark's; BENCH_NODE_OPTIONS: Node flags for quiesce only (a profile:
+  // `--cpu-prof --cpu-prof-dir=/tmp/prof`), given on Node's command line by a wrapper that
+  // init/quiesce runs as its Node, since Node refuses --cpu-prof in NODE_OPTIONS.
   const env: Record<string, string> = { QUIESCE_NODE: process.execPath };
-  if (process.env.BENCH_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
+  const flags = process.env.BENCH_NODE_OPTIONS;
+  if (flags) {
+    const wrapper = join(dir, 'node-with-flags');
+    writeFileSync(wrapper, `#!/bin/sh\nexec '${process.execPath}' ${flags} "$@"\n`, { mode: 0o755 });
+    env.QUIESCE_NODE = wrapper;
+  }
   return new Supervised('quiesce', [QUIESCE_COMMAND, 'run', '-c', yaml, '--log-format', 'json'], spec.port, logFile, env);
 }
