@@ -1,13 +1,14 @@
 #!/bin/sh
 # `npm run package`: builds dist-deb/quiesce_<version>_all.deb from this checkout with dpkg-deb,
-# offline: the built program (dist/) and the production dependencies already in node_modules
-# (npm prune --omit=dev --offline), so neither building nor installing needs the network.
+# offline: the built program is one file (dist/cli.js, the bundle of quiesce and its production
+# dependencies that `npm run build` makes), so neither building nor installing needs the network
+# and no node_modules is installed.
 #
-#   /usr/lib/quiesce/            dist/, node_modules/, package.json, init/quiesce (the launcher)
+#   /usr/lib/quiesce/            dist/cli.js, package.json, init/quiesce (the launcher)
 #   /usr/bin/quiesce             -> /usr/lib/quiesce/init/quiesce
 #   /lib/systemd/system/quiesce.service, /etc/init.d/quiesce
 #   /etc/quiesce/cyrus.yaml      a conffile: dpkg never overwrites an administrator's copy
-#   /usr/share/doc/quiesce/      README.md, examples/ (conf/)
+#   /usr/share/doc/quiesce/      README.md, examples/ (conf/), THIRD-PARTY (the bundled packages' licenses)
 set -eu
 cd "$(dirname "$0")/../.."
 [ -f dist/cli.js ] || { echo "build first: npm run build" >&2; exit 1; }
@@ -19,18 +20,16 @@ lib=$root/usr/lib/quiesce
 doc=$root/usr/share/doc/quiesce
 mkdir -p "$lib/init" "$root/usr/bin" "$root/lib/systemd/system" "$root/etc/init.d" "$root/etc/quiesce" "$doc" "$root/DEBIAN"
 
-# the program: dist without the benchmark build, and the production dependencies only
+# the program: the bundle, and package.json (its version; "type": "module" makes Node load it as ESM)
 mkdir -p "$lib/dist"
-(cd dist && find . -path ./bench -prune -o -type f ! -name '*.map' -print) | while read -r f; do
-    mkdir -p "$lib/dist/$(dirname "$f")"
-    cp "dist/$f" "$lib/dist/$f"
-done
-chmod 0755 "$lib/dist/cli.js"
-cp package.json package-lock.json "$lib/"
-cp -R node_modules "$lib/node_modules"
-(cd "$lib" && npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error >/dev/null)
-rm -rf "$lib/package-lock.json" "$lib/node_modules/.bin" "$lib/node_modules/.vite" "$lib/node_modules/.vite-temp" "$lib/node_modules/.cache" "$lib/node_modules/.package-lock.json"
-find "$lib/node_modules" -depth -type d -empty -delete
+install -m 0755 dist/cli.js "$lib/dist/cli.js"
+install -m 0644 package.json "$lib/package.json"
+# the license of every production dependency bundled into dist/cli.js
+npm ls --omit=dev --all --parseable 2>/dev/null | tail -n +2 | sort -u | while read -r dir; do
+    printf '%s\n\n' "$(node -p 'const p = require(process.argv[1] + "/package.json"); `${p.name} ${p.version} (${p.license ?? "see below"})`' "$dir")"
+    for f in "$dir"/LICENSE* "$dir"/LICENCE* "$dir"/license*; do [ -f "$f" ] && cat "$f"; done
+    printf '\n\n'
+done > "$doc/THIRD-PARTY"
 install -m 0755 init/quiesce "$lib/init/quiesce"
 ln -s ../lib/quiesce/init/quiesce "$root/usr/bin/quiesce"
 
