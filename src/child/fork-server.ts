@@ -169,13 +169,14 @@ export class ForkServer {
     return this.#procs.size;
   }
 
-  spawn(req: ForkRequest): ForkedProcess {
+  /** Starts `req`; `keys` holds the socketKey of each socket fd in it (its caller looked them up). */
+  spawn(req: ForkRequest, keys: ReadonlyMap<number, string>): ForkedProcess {
     const proc = new ForkedProcess(req);
     const id = ++this.#nextId;
     const fdSpecs = req.fds.map((f) => {
       if (f === 'pipe') return 's';
       if (f === 'ignore') return '-';
-      const key = socketKey(f);
+      const key = keys.get(f);
       const k = key === undefined ? undefined : this.sockets.get(key);
       if (k === undefined) throw new Error(`bug: fd ${f} is not a socket of this fork server`);
       return String(k);

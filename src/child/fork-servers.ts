@@ -38,12 +38,17 @@ export class ForkServers {
 
   /** Starts `req` in the fork server holding its sockets; undefined when none can (then Node's spawn starts it). */
   spawn(req: ForkRequest): ForkedProcess | undefined {
-    const keys = req.fds.filter((f): f is number => typeof f === 'number').map(socketKey);
-    if (keys.some((k) => k === undefined)) return undefined; // a closed fd: nothing to hand over
-    const held = (): boolean => this.#current !== undefined && keys.every((k) => k !== undefined && this.#current?.sockets.has(k) === true);
-    if (!held()) this.prepare(req.fds.filter((f): f is number => typeof f === 'number'));
+    const keys = new Map<number, string>();
+    for (const fd of req.fds) {
+      if (typeof fd !== 'number') continue;
+      const key = socketKey(fd);
+      if (key === undefined) return undefined; // a closed fd: nothing to hand over
+      keys.set(fd, key);
+    }
+    const held = (): boolean => this.#current !== undefined && [...keys.values()].every((k) => this.#current?.sockets.has(k) === true);
+    if (!held()) this.prepare([...keys.keys()]);
     if (this.#broken || !held()) return undefined;
-    return this.#current?.spawn(req);
+    return this.#current?.spawn(req, keys);
   }
 
   /**

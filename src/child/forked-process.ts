@@ -1,7 +1,6 @@
 // A worker started by a fork server (fork-server.ts), as Child sees it: the parts of a ChildProcess it uses.
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
-import { PassThrough } from 'node:stream';
 import { getSystemErrorName } from 'node:util';
 
 /** What one worker is started with. */
@@ -16,24 +15,50 @@ export interface ForkRequest {
   readonly fds: readonly ('pipe' | 'ignore' | number)[];
 }
 
+/**
+ * The bytes of one of a worker's streams as the fork server reports them: 'data' (a Buffer) and
+ * 'end', emitted at once. Not a stream.Readable: a PassThrough per stream and worker (three per
+ * worker) was a measurable share of a worker start, and nothing here needs buffering or
+ * backpressure. Its readers attach when the worker is started, before any event can arrive.
+ */
+export class Feed extends EventEmitter {
+  #ended = false;
+
+  write(chunk: Buffer): void {
+    if (!this.#ended) this.emit('data', chunk);
+  }
+
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.emit('end');
+  }
+
+  /** Stops reading (the reader is done with it). */
+  destroy(): void {
+    this.#ended = true;
+    this.removeAllListeners();
+  }
+}
+
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 
 /**
  * A worker started by a fork server, shaped like the parts of a ChildProcess that Child uses:
  * `pid` (undefined until the fork server reports the exec: 'spawn'), stdout/stderr/stdio[3] as
- * streams, 'exit' (code, signal) and 'error' (the exec failed).
+ * Feeds, 'exit' (code, signal) and 'error' (the exec failed).
  */
 export class ForkedProcess extends EventEmitter {
   pid: number | undefined;
-  readonly stdout: PassThrough | null;
-  readonly stderr = new PassThrough();
-  readonly stdio: readonly (PassThrough | null)[];
+  readonly stdout: Feed | null;
+  readonly stderr = new Feed();
+  readonly stdio: readonly (Feed | null)[];
   #exited = false;
 
   constructor(req: ForkRequest) {
     super();
-    this.stdout = req.captureStdout ? new PassThrough() : null;
-    this.stdio = [null, this.stdout, this.stderr, ...req.fds.map((f) => (f === 'pipe' ? new PassThrough() : null))];
+    this.stdout = req.captureStdout ? new Feed() : null;
+    this.stdio = [null, this.stdout, this.stderr, ...req.fds.map((f) => (f === 'pipe' ? new Feed() : null))];
   }
 
   /** true once the process is gone (or never ran); the fork server forgets it. */

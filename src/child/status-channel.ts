@@ -1,12 +1,13 @@
 // Cyrus status messages (a worker's fd 3): cuts the byte stream into 8-byte records.
 //
 // Wire format (cyrus-imapd master/service.h): `struct notify_message { int message; pid_t pid; }`,
-// two int32 in host byte order, no framing. Each worker gets its own channel: a pipe made by the
-// fork server (fork-server.ts), which forwards what it reads, or with Node's spawn `stdio[3] =
-// 'pipe'` (a socketpair; a C worker's write(3, &msg, 8) does not care). Reads may split a record
-// anywhere, so a remainder is kept between chunks.
+// two int32 in host byte order, no framing. The workers of a fork server (fork-server.ts) share
+// one FIFO, whose records it routes by their pid (senderOf) to each worker's channel; a worker
+// started by Node's spawn has its own, `stdio[3] = 'pipe'` (a socketpair; a C worker's
+// write(3, &msg, 8) does not care). Reads may split a record anywhere, so a remainder is kept
+// between chunks.
 import { endianness } from 'node:os';
-import type { Readable } from 'node:stream';
+import type { ChildChannel } from './output.js';
 
 /** Message values of cyrus-imapd 3.6 `master/service.h`. */
 export const STATUS = {
@@ -74,10 +75,10 @@ export class StatusFramer {
 }
 
 /** Calls `onMessage` for each status message read from `socket` (a worker's fd 3, our end: ChildHandle.channel). */
-export function attachStatusChannel(socket: Readable, onMessage: (message: StatusMessage) => void): StatusFramer {
+export function attachStatusChannel(socket: ChildChannel, onMessage: (message: StatusMessage) => void): StatusFramer {
   const framer = new StatusFramer();
-  socket.on('data', (chunk: Buffer | string) => {
-    for (const message of framer.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk)) onMessage(message);
+  socket.on('data', (chunk: Buffer) => {
+    for (const message of framer.push(chunk)) onMessage(message);
   });
   // A worker dying mid-write can leave a partial record; the pool learns about the death from 'exit'.
   socket.on('error', () => undefined);

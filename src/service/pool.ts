@@ -30,6 +30,8 @@ type WorkerState = 'ready' | 'busy' | 'recycling';
 
 /** How long a drain waits for idle workers to leave before it shuts the listener down anyway. */
 export const IDLE_FIRST_MS = 100;
+/** Fork times kept for master.txt's forks_per_second: a rate above this many per second reads as this. */
+const RECENT_FORKS_KEPT = 1_000;
 
 /** A pool's own states (idle, stopping and stopped are UnitBase's). */
 type PoolState =
@@ -249,8 +251,11 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     const listener = this.#listener;
     const { spec, opts } = workerLaunch(this.entry, listener, this.deps.nextTag());
     const child = this.launch(spec, opts);
-    this.#forks = recordFork(this.#forks, this.deps.clock.now(), limitsOf(this.entry).maxforkrate);
-    this.#recentForks = [...this.#recentForks.filter((t) => this.deps.clock.now() - t < FORK_RATE_SAMPLE_MS), this.deps.clock.now()].slice(-1000);
+    const now = this.deps.clock.now();
+    this.#forks = recordFork(this.#forks, now, limitsOf(this.entry).maxforkrate);
+    // the forks of the last second, oldest first (a start of 500 workers copied the list 500 times)
+    this.#recentForks.push(now);
+    while (this.#recentForks.length > RECENT_FORKS_KEPT || now - (this.#recentForks[0] ?? now) >= FORK_RATE_SAMPLE_MS) this.#recentForks.shift();
     this.#workers.set(child, 'ready');
     const status = child.channel;
     if (listener && status) attachStatusChannel(status, (m) => this.#onStatus(child, m));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Child } from '../../src/child/child.js';
-import type { ForkedProcess, ForkRequest } from '../../src/child/forked-process.js';
+import type { Feed, ForkedProcess, ForkRequest } from '../../src/child/forked-process.js';
 import { ForkServers } from '../../src/child/fork-servers.js';
 import { TagScanner } from '../../src/child/tag-scan.js';
 import { realClock } from '../../src/clock.js';
@@ -53,12 +53,13 @@ function start(servers: ForkServers, req: Partial<ForkRequest> & Pick<ForkReques
   return p;
 }
 
-const bytes = async (stream: NodeJS.ReadableStream): Promise<Buffer> => {
+/** Everything a worker's stream (a Feed) carries, once it ends. */
+const bytes = (feed: Feed | null | undefined): Promise<Buffer> => new Promise((resolve) => {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
-};
-const text = async (stream: NodeJS.ReadableStream): Promise<string> => (await bytes(stream)).toString('utf8');
+  feed?.on('data', (chunk: Buffer) => chunks.push(Buffer.from(chunk)));
+  feed?.on('end', () => resolve(Buffer.concat(chunks)));
+});
+const text = async (feed: Feed | null | undefined): Promise<string> => (await bytes(feed)).toString('utf8');
 
 describe('fork server', () => {
   it('lays out exactly the fds asked for: /dev/null, a stderr pipe, the status FIFO, the socket on fd 4, nothing else', async () => {
@@ -93,7 +94,7 @@ describe('fork server', () => {
       env: { PATH: '/usr/bin:/bin', A: 'x=y' }, cwd: dir, captureStdout: true, fds: ['pipe'],
     });
     const [a, b] = [worker(3, 3), worker(1, 4)];
-    const run = (p: ForkedProcess) => Promise.all([text(p.stdout ?? p.stderr), text(p.stderr), bytes(p.stdio[3] as NodeJS.ReadableStream), once(p, 'exit')]);
+    const run = (p: ForkedProcess) => Promise.all([text(p.stdout ?? p.stderr), text(p.stderr), bytes(p.stdio[3]), once(p, 'exit')]);
     const [ra, rb] = await Promise.all([run(a), run(b)]);
     expect(ra[0]).toBe(`${dir}|A,PATH|x=y`);
     expect(ra[1]).toBe('oops\n');
