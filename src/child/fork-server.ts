@@ -38,8 +38,13 @@ const FIRST_SOCKET_FD = 10;
 /** Fds a worker can be given from 3 on (3..9: targets stay below the fork server's sources). */
 export const MAX_EXTRA_FDS = FIRST_SOCKET_FD - 3;
 
-/** Where #drainStatus reads (one buffer for every fork server; its contents are copied out at once). */
-const drainBuffer = Buffer.alloc(64 * 1024);
+/**
+ * Where the status FIFOs are read into (one buffer for every fork server: a record is handed on,
+ * or copied, before the next read). The FIFO is read with net.Socket's `onread` rather than as a
+ * stream: no Buffer per read, no stream machinery per message (a connection brings three).
+ */
+const statusBuffer = Buffer.alloc(64 * 1024);
+const NO_BYTES = Buffer.alloc(0);
 /** Status messages kept for a pid whose exec is not reported yet (the FIFO and the event pipe are not ordered). */
 const EARLY_STATUS_LIMIT = 1024;
 
@@ -66,7 +71,7 @@ export class ForkServer {
   readonly #byPid = new Map<number, ForkedProcess>();
   /** Messages of pids not known yet, in arrival order. */
   #early: Buffer[] = [];
-  #statusRest: Buffer = Buffer.alloc(0);
+  #statusRest: Buffer = NO_BYTES;
   #status: net.Socket | undefined;
   #statusFd = -1;
   readonly #fifoDir: string;
@@ -117,8 +122,11 @@ export class ForkServer {
     try {
       const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
       this.#statusFd = fd;
-      this.#status = new net.Socket({ fd, readable: true, writable: false });
-      this.#status.on('data', (chunk: Buffer) => this.#readStatus(chunk));
+      // `onread` is documented for net.connect() and taken by the Socket constructor itself
+      // (Node 20); @types/node does not list it there, hence the wider type.
+      const onread: net.OnReadOpts = { buffer: statusBuffer, callback: (n) => (this.#readStatus(statusBuffer.subarray(0, n)), true) };
+      const opts: net.SocketConstructorOpts & { onread: net.OnReadOpts } = { fd, readable: true, writable: false, onread };
+      this.#status = new net.Socket(opts);
       this.#status.on('error', () => undefined);
     } finally {
       rmSync(this.#fifoDir, { recursive: true, force: true });
@@ -135,7 +143,8 @@ export class ForkServer {
       if (proc !== undefined) proc.status(record);
       else if (this.#early.length < EARLY_STATUS_LIMIT) this.#early.push(Buffer.from(record));
     }
-    this.#statusRest = Buffer.from(buf.subarray(off));
+    // a partial record is copied: the buffer is read into again
+    this.#statusRest = off === buf.length ? NO_BYTES : Buffer.from(buf.subarray(off));
   }
 
   /**
@@ -147,12 +156,12 @@ export class ForkServer {
     for (;;) {
       let n: number;
       try {
-        n = readSync(this.#statusFd, drainBuffer, 0, drainBuffer.length, null);
+        n = readSync(this.#statusFd, statusBuffer, 0, statusBuffer.length, null);
       } catch {
         return; // EAGAIN: empty
       }
       if (n <= 0) return;
-      this.#readStatus(Buffer.from(drainBuffer.subarray(0, n)));
+      this.#readStatus(statusBuffer.subarray(0, n));
     }
   }
 

@@ -29,6 +29,7 @@ export type StatusMessage =
 export const STATUS_RECORD_BYTES = 8;
 
 const littleEndian = endianness() === 'LE';
+const NO_BYTES = Buffer.alloc(0);
 
 function decode(value: number, pid: number): StatusMessage {
   switch (value) {
@@ -52,7 +53,7 @@ export function senderOf(record: Buffer, off = 0): number {
 
 /** Reassembles 8-byte status records from arbitrarily split chunks. */
 export class StatusFramer {
-  #rest: Buffer = Buffer.alloc(0);
+  #rest: Buffer = NO_BYTES;
 
   /** Bytes of an incomplete record waiting for the next chunk (0..7). */
   get pendingBytes(): number {
@@ -68,8 +69,8 @@ export class StatusFramer {
       const value = littleEndian ? buf.readInt32LE(off) : buf.readInt32BE(off);
       out.push(decode(value, senderOf(buf, off)));
     }
-    // copy the tail so a few leftover bytes do not pin the whole chunk
-    this.#rest = Buffer.from(buf.subarray(off));
+    // copy the tail so a few leftover bytes do not pin the whole chunk (nor see it reused)
+    this.#rest = off === buf.length ? NO_BYTES : Buffer.from(buf.subarray(off));
     return out;
   }
 }
