@@ -3,14 +3,28 @@
 // SUPERVISOR.user (by default imapd.conf's cyrus_user, else `cyrus`) with its group. Names are
 // checked once at start against the system's user database (id(1), so NSS users count too).
 import { execFileSync } from 'node:child_process';
+import { userInfo } from 'node:os';
 import type { Config } from '../config/types.js';
 import { err, ok, type Result } from '../errors.js';
 import type { Identity } from './pdeathsig.js';
 
-/** `id` output for one argument list, or undefined when the user does not exist. */
-function id(args: readonly string[]): string | undefined {
+/** A user as id(1) reports it, or undefined when the user does not exist. */
+interface UserEntry {
+  readonly uid: number;
+  readonly gid: number;
+  /** The primary group's name (its number when the group database has none). */
+  readonly group: string;
+}
+
+/**
+ * One `id <user>` (C locale, so its output is not translated): `uid=100(cyrus) gid=8(mail)
+ * groups=...`. One process per user instead of one per field: each costs a fork of the supervisor.
+ */
+function userEntry(user: string): UserEntry | undefined {
   try {
-    return execFileSync('id', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const out = execFileSync('id', [user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } });
+    const m = /^uid=(\d+)\S* gid=(\d+)(?:\(([^)]*)\))?/.exec(out);
+    return m === null ? undefined : { uid: Number(m[1]), gid: Number(m[2]), group: m[3] ?? (m[2] as string) };
   } catch {
     return undefined;
   }
@@ -25,10 +39,14 @@ function gidOf(group: string): number {
   }
 }
 
-const groupExists = (group: string): boolean => Number.isInteger(gidOf(group));
-
-/** The name quiesce itself runs as. */
-export const currentUser = (): string => id(['-un']) ?? String(process.getuid?.() ?? '');
+/** The name quiesce itself runs as (getpwuid(3), so NSS users count too; its uid when it has none). */
+export const currentUser = (): string => {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? '');
+  }
+};
 
 /**
  * The identity of every user the config names, by user name, or why one cannot be used: a user
@@ -42,13 +60,12 @@ export function identitiesOf(config: Config, self: string = currentUser(), isRoo
   }
   const found = new Map<string, Identity>();
   for (const [user, group] of wanted) {
-    const primary = id(['-gn', user]);
-    if (primary === undefined) return err(`user \`${user}\` does not exist on this system (set SUPERVISOR.user, or cyrus_user in imapd.conf)`);
-    if (group !== undefined && !groupExists(group)) return err(`group \`${group}\` does not exist on this system (SUPERVISOR.group, or cyrus_group in imapd.conf)`);
+    const entry = userEntry(user);
+    if (entry === undefined) return err(`user \`${user}\` does not exist on this system (set SUPERVISOR.user, or cyrus_user in imapd.conf)`);
+    const groupGid = group === undefined ? entry.gid : gidOf(group);
+    if (!Number.isInteger(groupGid)) return err(`group \`${group ?? ''}\` does not exist on this system (SUPERVISOR.group, or cyrus_group in imapd.conf)`);
     if (!isRoot) return err(`quiesce runs as \`${self}\` and cannot start children as \`${user}\`: run it as root (it starts them as \`${user}\`, as Cyrus master does), or as \`${user}\``);
-    const uid = Number(id(['-u', user]));
-    const gid = group === undefined ? Number(id(['-g', user])) : gidOf(group);
-    found.set(user, { user, group: group ?? primary, uid, gid });
+    found.set(user, { user, group: group ?? entry.group, uid: entry.uid, gid: groupGid });
   }
   return ok(found);
 }
