@@ -137,6 +137,18 @@ export class Daemon extends UnitBase<DaemonEntry> {
     }
   }
 
+  /**
+   * Ends a restart delay now: starts the daemon at once if it is waiting out one (a shutdown's sync
+   * drain, which waits for the rolling sync_client). False when it was not waiting.
+   */
+  restartNow(): boolean {
+    const state = this.#state;
+    if (this.ending || state?.kind !== 'backoff') return false;
+    state.cancel.abort();
+    this.#launch(state.failures); // backoff -> running
+    return true;
+  }
+
   #backoff(failures: number, delayMs: number, retrying: boolean): void {
     const cancel = new AbortController();
     this.#state = { kind: 'backoff', failures, restartAt: this.deps.clock.now() + delayMs, cancel, retrying };

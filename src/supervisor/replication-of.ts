@@ -6,7 +6,7 @@ import { basename, isAbsolute, join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/types.js';
 import { backlogOfSync, channelsOf, type Channel, type ChannelBacklog } from '../replication/sync-dir.js';
-import { isRollingSyncClient } from '../service/daemon.js';
+import { Daemon, isRollingSyncClient } from '../service/daemon.js';
 import type { Unit } from '../service/unit.js';
 
 /** How the supervisor sees the instance's replication, fixed with its config. */
@@ -52,6 +52,25 @@ export function wakeSyncClients(view: ReplicationView, units: Iterable<Unit>): n
     }
   }
   return woken;
+}
+
+/**
+ * Restarts at once each rolling sync_client DAEMON that is waiting out its restart delay, but each
+ * at most once per `restarted` set (one shutdown): a sync_client that exits during the sync drain
+ * (measured: one woken by the drain's SIGHUP a second after its start exited 0) is not waited
+ * for through a backoff of seconds, while one whose replica refuses it keeps its backoff after
+ * that one retry. Returns how many were restarted.
+ */
+export function resumeSyncClients(view: ReplicationView, units: Iterable<Unit>, restarted: Set<string>): number {
+  let n = 0;
+  for (const u of units) {
+    if (!view.syncClients.has(u.name) || !(u instanceof Daemon) || restarted.has(u.name)) continue;
+    if (u.restartNow()) {
+      restarted.add(u.name);
+      n++;
+    }
+  }
+  return n;
 }
 
 /** True while a rolling sync_client runs, or is about to be restarted, to drain the sync logs. */

@@ -18,7 +18,7 @@ import { describeOneShot, isOneShotSuccess, OneShot } from './one-shot.js';
 import { actionFor, TRANSITIONS, type Action, type Phase, type StopMode, type SupervisorEvent } from './phase.js';
 import { applyReload, liveConfig } from './reload.js';
 import { ReloadQueue, type ReloadOutcome } from './reload-queue.js';
-import { isReplicating, wakeSyncClients, replicationOf, type ReplicationView } from './replication-of.js';
+import { isReplicating, resumeSyncClients, wakeSyncClients, replicationOf, type ReplicationView } from './replication-of.js';
 import { ReplicationWatch } from './replication-watch.js';
 import { ShutdownRun, type ShutdownReport } from './shutdown.js';
 import { shutdownSteps } from './shutdown-steps.js';
@@ -267,6 +267,7 @@ export class Supervisor {
         },
         replication: replication === undefined ? undefined : {
           ...replication, replicating: () => isReplicating(replication, this.#units.values()), wake: () => wakeSyncClients(replication, this.#units.values()),
+          resume: ((restarted: Set<string>) => () => resumeSyncClients(replication, this.#units.values(), restarted))(new Set()),
         },
         enter: (kind) => this.#enter({ kind, since: this.#deps.clock.now(), mode: request.mode }), // draining -> stopping-daemons -> shutdown-commands
       },

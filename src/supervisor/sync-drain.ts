@@ -17,6 +17,8 @@ export interface Replication {
   readonly replicating: () => boolean;
   /** Asks the rolling sync_clients for their next pass now instead of after sync_repeat_interval; how many were asked. */
   readonly wake?: () => number;
+  /** Restarts at once a rolling sync_client waiting out its restart delay (see resumeSyncClients); how many. */
+  readonly resume?: () => number;
 }
 
 /** How often the drain looks at the sync log directory (a few stat calls). */
@@ -50,6 +52,9 @@ export async function drainSyncLogs(r: Replication, deps: { clock: Clock; log: L
       log.emit({ event: 'replication.not-drained', reason: why, backlog: left.map(backlogWithReplay) });
       return left;
     }
+    // a sync_client that exited meanwhile drains nothing while it waits out its restart delay
+    // (its restart is logged as child.started)
+    r.resume?.();
     if (clock.now() >= nextReport) {
       log.emit({ event: 'replication.backlog', channels: left.map(backlogWithReplay), remainingMs: deadline - clock.now() });
       nextReport = clock.now() + deps.progressIntervalMs;

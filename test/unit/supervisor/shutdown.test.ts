@@ -9,7 +9,7 @@ import { ServicePool } from '../../../src/service/pool.js';
 import type { Unit } from '../../../src/service/unit.js';
 import { ShutdownRun, type ShutdownReport } from '../../../src/supervisor/shutdown.js';
 import { costOf, shutdownSteps } from '../../../src/supervisor/shutdown-steps.js';
-import { wakeSyncClients } from '../../../src/supervisor/replication-of.js';
+import { isReplicating, resumeSyncClients, wakeSyncClients } from '../../../src/supervisor/replication-of.js';
 import type { FakeProcess } from '../fake-process.js';
 import { unitWorld } from '../service/unit-world.js';
 
@@ -35,15 +35,20 @@ interface Options {
   readonly pendingReads?: number;
   /** Processes that ignore SIGQUIT (they leave on SIGTERM). */
   readonly stubborn?: (p: FakeProcess) => boolean;
+  /** The first sync_client exits 0 on the drain's SIGHUP. */
+  readonly syncExitsOnWake?: boolean;
 }
 
 function shutdownWorld(o: Options = {}) {
   const w = unitWorld(CONFIG);
   const order: string[] = [];
   let reads = 0;
+  const syncClients: { p: FakeProcess; at: number }[] = [];
   const spawn = (spec: Parameters<typeof w.spawn>[0], opts: Parameters<typeof w.spawn>[1]): ChildHandle => {
     const p = w.spawn(spec, opts) as FakeProcess;
     if (o.stubborn?.(p)) p.obeys = ['SIGTERM'];
+    if (spec.name === 'syncclient') syncClients.push({ p, at: w.clock.now() });
+    if (o.syncExitsOnWake === true && spec.name === 'syncclient' && syncClients.length === 1) p.obeys = [...p.obeys, 'SIGHUP'];
     p.exited.then(() => order.push(`exited ${spec.name}`), () => undefined);
     if (spec.section === 'SHUTDOWN') {
       order.push(`started ${spec.name}`);
@@ -57,6 +62,7 @@ function shutdownWorld(o: Options = {}) {
   const units: Unit[] = [pool, ...daemons.values()];
   for (const u of units) u.start();
   const phases: string[] = [];
+  const view = { channels: [], read: () => [], drainTimeoutMs: 0, syncClients: new Set(['syncclient']) };
   const run = new ShutdownRun(
     {
       mode: 'graceful', trigger: 'SIGQUIT', steps: shutdownSteps(w.config, true), drain: [pool], retiring: [],
@@ -64,8 +70,9 @@ function shutdownWorld(o: Options = {}) {
       replication: {
         read: () => [backlog(reads++ < (o.pendingReads ?? 0) ? 1 : 0)],
         drainTimeoutMs: w.config.supervisor.syncDrainTimeoutMs,
-        replicating: () => (daemons.get('syncclient')?.liveChildren().length ?? 0) > 0,
-        wake: () => wakeSyncClients({ channels: [], read: () => [], drainTimeoutMs: 0, syncClients: new Set(['syncclient']) }, units),
+        replicating: () => isReplicating(view, units),
+        wake: () => wakeSyncClients(view, units),
+        resume: ((restarted: Set<string>) => () => resumeSyncClients(view, units, restarted))(new Set()),
       },
     },
     deps,
@@ -81,7 +88,7 @@ function shutdownWorld(o: Options = {}) {
     expect(report).toBeDefined();
     return report!;
   };
-  return { ...w, run, order, phases, finish, daemons };
+  return { ...w, run, order, phases, finish, daemons, syncClients };
 }
 
 describe('ShutdownRun', () => {
@@ -111,6 +118,18 @@ describe('ShutdownRun', () => {
     await w.finish();
     expect(sync?.received.filter((r) => r.step === undefined)).toEqual([{ signal: 'SIGHUP', step: undefined }]);
     expect(idled?.received.filter((r) => r.step === undefined)).toEqual([]);
+  });
+
+  it('restarts at once, not after its restart delay, a sync_client that exits during the drain, and the drain completes', async () => {
+    const w = shutdownWorld({ flushExit: 0, pendingReads: 30, syncExitsOnWake: true });
+    const report = await w.finish();
+    const [first, second] = w.syncClients;
+    const exitedAt = first?.p.state.kind === 'exited' ? first.p.state.exit.at : NaN;
+    expect(first?.p.received.map((r) => r.signal)).toEqual(['SIGHUP']);
+    expect(w.syncClients).toHaveLength(2);
+    expect((second?.at ?? Infinity) - exitedAt).toBeLessThan(w.config.supervisor.restartDelayMs);
+    expect(w.events('replication.drained')).toHaveLength(1);
+    expect(report).toMatchObject({ exitCode: EXIT.clean, notReplicated: [] });
   });
 
   it('does not wake the rolling sync_client when the sync logs are already empty', async () => {
