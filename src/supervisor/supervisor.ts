@@ -258,6 +258,8 @@ export class Supervisor {
     this.#enter({ kind: 'draining', since: this.#deps.clock.now(), mode: request.mode }); // running -> draining
     const { drain } = partition([...this.#units.values(), ...this.#retiredPools]);
     const replication = this.#replication;
+    /** The rolling sync_clients this shutdown restarted at once (resumeSyncClients: once each). */
+    const resumed = new Set<string>();
     this.#shutdown = new ShutdownRun(
       {
         ...request, steps: shutdownSteps(this.#config, replication !== undefined), drain, retiring: [...this.#retiring], tagPrefix: this.#tagPrefix,
@@ -267,7 +269,7 @@ export class Supervisor {
         },
         replication: replication === undefined ? undefined : {
           ...replication, replicating: () => isReplicating(replication, this.#units.values()), wake: () => wakeSyncClients(replication, this.#units.values()),
-          resume: ((restarted: Set<string>) => () => resumeSyncClients(replication, this.#units.values(), restarted))(new Set()),
+          resume: () => resumeSyncClients(replication, this.#units.values(), resumed),
         },
         enter: (kind) => this.#enter({ kind, since: this.#deps.clock.now(), mode: request.mode }), // draining -> stopping-daemons -> shutdown-commands
       },

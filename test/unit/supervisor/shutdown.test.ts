@@ -63,6 +63,7 @@ function shutdownWorld(o: Options = {}) {
   for (const u of units) u.start();
   const phases: string[] = [];
   const view = { channels: [], read: () => [], drainTimeoutMs: 0, syncClients: new Set(['syncclient']) };
+  const resumed = new Set<string>();
   const run = new ShutdownRun(
     {
       mode: 'graceful', trigger: 'SIGQUIT', steps: shutdownSteps(w.config, true), drain: [pool], retiring: [],
@@ -72,7 +73,7 @@ function shutdownWorld(o: Options = {}) {
         drainTimeoutMs: w.config.supervisor.syncDrainTimeoutMs,
         replicating: () => isReplicating(view, units),
         wake: () => wakeSyncClients(view, units),
-        resume: ((restarted: Set<string>) => () => resumeSyncClients(view, units, restarted))(new Set()),
+        resume: () => resumeSyncClients(view, units, resumed),
       },
     },
     deps,
