@@ -2,6 +2,7 @@
 // settings the config was loaded with (SUPERVISOR.cyrus_config, read at start and at each reload,
 // never later): configdirectory, sync_log, sync_log_channels. squatter's channel is left out:
 // sync_client never reads it.
+import { readFileSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/types.js';
@@ -36,22 +37,47 @@ export function replicationOf(config: Config, clock: Clock): ReplicationView | u
   };
 }
 
+/** How often the sync drain may wake one sync_client (one that cannot reach its replica sleeps between connects too). */
+export const SYNC_WAKE_INTERVAL_MS = 1_000;
+
 /**
- * Asks every rolling sync_client for its next pass now: SIGHUP. Cyrus's `sync_client -r` sleeps
+ * Whether a process sleeps in nanosleep(2) now (/proc/<pid>/wchan), as `sync_client -r` does
+ * between passes; undefined when the kernel does not say.
+ */
+export function sleepsNow(pid: number): boolean | undefined {
+  try {
+    const wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8');
+    return wchan === '' || wchan === '0' ? undefined : wchan.includes('nanosleep');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Asks the rolling sync_clients for their next pass now: SIGHUP. Cyrus's `sync_client -r` sleeps
  * sync_repeat_interval between passes; its SIGHUP handler (lib/signals.c, 3.6 to 3.13: restartable,
  * not reset) ends that sleep and nothing in sync_client acts on the signal, so it goes straight to
- * the log. During a pass the signal changes nothing (its system calls restart).
+ * the log. Only one that sleeps is woken: during a pass the signal can interrupt its network I/O
+ * (select(2) is never restarted), which fails the pass and, measured, can make it exit 0. `woken`
+ * (pid -> when) limits each to one SIGHUP per SYNC_WAKE_INTERVAL_MS, and to one in all when the
+ * kernel does not say whether it sleeps. Returns how many were woken.
  */
-export function wakeSyncClients(view: ReplicationView, units: Iterable<Unit>): number {
-  let woken = 0;
+export function wakeSyncClients(view: ReplicationView, units: Iterable<Unit>, woken: Map<number, number>, nowMs: number, sleeps: (pid: number) => boolean | undefined = sleepsNow): number {
+  let n = 0;
   for (const u of units) {
     if (!view.syncClients.has(u.name) || u.section !== 'DAEMON') continue;
     for (const c of u.liveChildren()) {
+      const pid = c.pid;
+      if (pid === undefined) continue;
+      const asleep = sleeps(pid);
+      const last = woken.get(pid);
+      if (asleep === false || (last !== undefined && (asleep === undefined || nowMs - last < SYNC_WAKE_INTERVAL_MS))) continue;
       c.signalOnly('SIGHUP');
-      woken++;
+      woken.set(pid, nowMs);
+      n++;
     }
   }
-  return woken;
+  return n;
 }
 
 /**

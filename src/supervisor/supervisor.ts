@@ -260,6 +260,8 @@ export class Supervisor {
     const replication = this.#replication;
     /** The rolling sync_clients this shutdown restarted at once (resumeSyncClients: once each). */
     const resumed = new Set<string>();
+    /** When the drain last woke each rolling sync_client (wakeSyncClients), by pid. */
+    const woken = new Map<number, number>();
     this.#shutdown = new ShutdownRun(
       {
         ...request, steps: shutdownSteps(this.#config, replication !== undefined), drain, retiring: [...this.#retiring], tagPrefix: this.#tagPrefix,
@@ -268,7 +270,7 @@ export class Supervisor {
           return unit?.section === 'DAEMON' ? unit : undefined;
         },
         replication: replication === undefined ? undefined : {
-          ...replication, replicating: () => isReplicating(replication, this.#units.values()), wake: () => wakeSyncClients(replication, this.#units.values()),
+          ...replication, replicating: () => isReplicating(replication, this.#units.values()), wake: () => wakeSyncClients(replication, this.#units.values(), woken, this.#deps.clock.now()),
           resume: () => resumeSyncClients(replication, this.#units.values(), resumed),
         },
         enter: (kind) => this.#enter({ kind, since: this.#deps.clock.now(), mode: request.mode }), // draining -> stopping-daemons -> shutdown-commands

@@ -15,7 +15,7 @@ export interface Replication {
   readonly drainTimeoutMs: number;
   /** True while a rolling sync_client is alive (or about to be restarted) to drain the logs. */
   readonly replicating: () => boolean;
-  /** Asks the rolling sync_clients for their next pass now instead of after sync_repeat_interval; how many were asked. */
+  /** Asks the rolling sync_clients that sleep for their next pass now instead of after sync_repeat_interval (see wakeSyncClients); how many were asked. */
   readonly wake?: () => number;
   /** Restarts at once a rolling sync_client waiting out its restart delay (see resumeSyncClients); how many. */
   readonly resume?: () => number;
@@ -39,8 +39,6 @@ export async function drainSyncLogs(r: Replication, deps: { clock: Clock; log: L
   const started = clock.now();
   const deadline = started + r.drainTimeoutMs;
   let nextReport = started;
-  // the writers are stopped, so the logs are complete: no reason to wait out sync_repeat_interval
-  if (pending(r.read()).length > 0) r.wake?.();
   for (;;) {
     const left = pending(r.read());
     if (left.length === 0) {
@@ -52,6 +50,8 @@ export async function drainSyncLogs(r: Replication, deps: { clock: Clock; log: L
       log.emit({ event: 'replication.not-drained', reason: why, backlog: left.map(backlogWithReplay) });
       return left;
     }
+    // the writers are stopped, so the logs are complete: no reason to wait out sync_repeat_interval
+    r.wake?.();
     // a sync_client that exited meanwhile drains nothing while it waits out its restart delay
     // (its restart is logged as child.started)
     r.resume?.();

@@ -9,7 +9,7 @@ import { ServicePool } from '../../../src/service/pool.js';
 import type { Unit } from '../../../src/service/unit.js';
 import { ShutdownRun, type ShutdownReport } from '../../../src/supervisor/shutdown.js';
 import { costOf, shutdownSteps } from '../../../src/supervisor/shutdown-steps.js';
-import { isReplicating, resumeSyncClients, wakeSyncClients } from '../../../src/supervisor/replication-of.js';
+import { isReplicating, resumeSyncClients, SYNC_WAKE_INTERVAL_MS, wakeSyncClients } from '../../../src/supervisor/replication-of.js';
 import type { FakeProcess } from '../fake-process.js';
 import { unitWorld } from '../service/unit-world.js';
 
@@ -37,6 +37,8 @@ interface Options {
   readonly stubborn?: (p: FakeProcess) => boolean;
   /** The first sync_client exits 0 on the drain's SIGHUP. */
   readonly syncExitsOnWake?: boolean;
+  /** What /proc says of the sync_client: sleeping between passes (true), in a pass (false), or nothing. */
+  readonly syncAsleep?: boolean;
 }
 
 function shutdownWorld(o: Options = {}) {
@@ -64,6 +66,7 @@ function shutdownWorld(o: Options = {}) {
   const phases: string[] = [];
   const view = { channels: [], read: () => [], drainTimeoutMs: 0, syncClients: new Set(['syncclient']) };
   const resumed = new Set<string>();
+  const woken = new Map<number, number>();
   const run = new ShutdownRun(
     {
       mode: 'graceful', trigger: 'SIGQUIT', steps: shutdownSteps(w.config, true), drain: [pool], retiring: [],
@@ -72,7 +75,7 @@ function shutdownWorld(o: Options = {}) {
         read: () => [backlog(reads++ < (o.pendingReads ?? 0) ? 1 : 0)],
         drainTimeoutMs: w.config.supervisor.syncDrainTimeoutMs,
         replicating: () => isReplicating(view, units),
-        wake: () => wakeSyncClients(view, units),
+        wake: () => wakeSyncClients(view, units, woken, w.clock.now(), () => o.syncAsleep),
         resume: () => resumeSyncClients(view, units, resumed),
       },
     },
@@ -131,6 +134,27 @@ describe('ShutdownRun', () => {
     expect((second?.at ?? Infinity) - exitedAt).toBeLessThan(w.config.supervisor.restartDelayMs);
     expect(w.events('replication.drained')).toHaveLength(1);
     expect(report).toMatchObject({ exitCode: EXIT.clean, notReplicated: [] });
+  });
+
+  it('wakes a sleeping sync_client again while the logs stay pending, at most once a second, and never one in a pass', async () => {
+    const asleep = shutdownWorld({ flushExit: 0, pendingReads: 200, syncAsleep: true });
+    const sync = asleep.daemons.get('syncclient')?.liveChildren()[0] as FakeProcess;
+    const drainStart = (): number => asleep.events('shutdown.step').length;
+    let t0: number | undefined;
+    let t1 = 0;
+    await asleep.finish(() => {
+      if (t0 === undefined && drainStart() >= 2) t0 = asleep.clock.now();
+      if (asleep.events('replication.drained').length === 0) t1 = asleep.clock.now();
+    });
+    const drainedMs = t1 - (t0 ?? t1);
+    const hups = sync.received.filter((r) => r.signal === 'SIGHUP').length;
+    expect(drainedMs).toBeGreaterThan(2 * SYNC_WAKE_INTERVAL_MS);
+    expect(hups).toBeGreaterThanOrEqual(Math.floor(drainedMs / SYNC_WAKE_INTERVAL_MS));
+    expect(hups).toBeLessThanOrEqual(Math.ceil(drainedMs / SYNC_WAKE_INTERVAL_MS) + 1);
+    const busy = shutdownWorld({ flushExit: 0, pendingReads: 200, syncAsleep: false });
+    const inPass = busy.daemons.get('syncclient')?.liveChildren()[0] as FakeProcess;
+    await busy.finish();
+    expect(inPass.received.filter((r) => r.signal === 'SIGHUP')).toEqual([]);
   });
 
   it('does not wake the rolling sync_client when the sync logs are already empty', async () => {
