@@ -31,7 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FORK_SERVER_SCRIPT } from './fork-server-script.js';
 import { ForkedProcess, type ForkRequest } from './forked-process.js';
-import { senderOf, STATUS_RECORD_BYTES } from './status-channel.js';
+import { RecordFramer, senderOf } from './status-channel.js';
 
 /** The fd of the first inherited socket in the fork server (3..9 are held on /dev/null). */
 const FIRST_SOCKET_FD = 10;
@@ -44,7 +44,6 @@ export const MAX_EXTRA_FDS = FIRST_SOCKET_FD - 3;
  * stream: no Buffer per read, no stream machinery per message (a connection brings three).
  */
 const statusBuffer = Buffer.alloc(64 * 1024);
-const NO_BYTES = Buffer.alloc(0);
 /** Status messages kept for a pid whose exec is not reported yet (the FIFO and the event pipe are not ordered). */
 const EARLY_STATUS_LIMIT = 1024;
 
@@ -71,7 +70,7 @@ export class ForkServer {
   readonly #byPid = new Map<number, ForkedProcess>();
   /** Messages of pids not known yet, in arrival order. */
   #early: Buffer[] = [];
-  #statusRest: Buffer = NO_BYTES;
+  readonly #records = new RecordFramer();
   #status: net.Socket | undefined;
   #statusFd = -1;
   readonly #fifoDir: string;
@@ -134,17 +133,11 @@ export class ForkServer {
   }
 
   #readStatus(chunk: Buffer): void {
-    const buf = this.#statusRest.length === 0 ? chunk : Buffer.concat([this.#statusRest, chunk]);
-    let off = 0;
-    for (; off + STATUS_RECORD_BYTES <= buf.length; off += STATUS_RECORD_BYTES) {
-      const record = buf.subarray(off, off + STATUS_RECORD_BYTES);
-      const pid = senderOf(record);
-      const proc = this.#byPid.get(pid);
+    this.#records.push(chunk, (record) => {
+      const proc = this.#byPid.get(senderOf(record));
       if (proc !== undefined) proc.status(record);
       else if (this.#early.length < EARLY_STATUS_LIMIT) this.#early.push(Buffer.from(record));
-    }
-    // a partial record is copied: the buffer is read into again
-    this.#statusRest = off === buf.length ? NO_BYTES : Buffer.from(buf.subarray(off));
+    });
   }
 
   /**

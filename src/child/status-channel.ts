@@ -51,8 +51,11 @@ export function senderOf(record: Buffer, off = 0): number {
   return littleEndian ? record.readInt32LE(off + 4) : record.readInt32BE(off + 4);
 }
 
-/** Reassembles 8-byte status records from arbitrarily split chunks. */
-export class StatusFramer {
+/**
+ * Reassembles 8-byte records from arbitrarily split chunks: the one framing of the status wire,
+ * for a worker's own channel (StatusFramer) and for a fork server's shared FIFO (fork-server.ts).
+ */
+export class RecordFramer {
   #rest: Buffer = NO_BYTES;
 
   /** Bytes of an incomplete record waiting for the next chunk (0..7). */
@@ -60,17 +63,29 @@ export class StatusFramer {
     return this.#rest.length;
   }
 
+  /** Feeds one chunk; calls `onRecord` with each record it completes, in order (a view: copy it to keep it). */
+  push(chunk: Buffer, onRecord: (record: Buffer) => void): void {
+    const buf = this.#rest.length === 0 ? chunk : Buffer.concat([this.#rest, chunk]);
+    let off = 0;
+    for (; off + STATUS_RECORD_BYTES <= buf.length; off += STATUS_RECORD_BYTES) onRecord(buf.subarray(off, off + STATUS_RECORD_BYTES));
+    // copy the tail so a few leftover bytes do not pin the whole chunk (nor see it read into again)
+    this.#rest = off === buf.length ? NO_BYTES : Buffer.from(buf.subarray(off));
+  }
+}
+
+/** Reassembles 8-byte status records from arbitrarily split chunks and decodes them. */
+export class StatusFramer {
+  readonly #records = new RecordFramer();
+
+  /** Bytes of an incomplete record waiting for the next chunk (0..7). */
+  get pendingBytes(): number {
+    return this.#records.pendingBytes;
+  }
+
   /** Feeds one chunk; returns every record it completes, in order. */
   push(chunk: Buffer): StatusMessage[] {
-    const buf = this.#rest.length === 0 ? chunk : Buffer.concat([this.#rest, chunk]);
     const out: StatusMessage[] = [];
-    let off = 0;
-    for (; off + STATUS_RECORD_BYTES <= buf.length; off += STATUS_RECORD_BYTES) {
-      const value = littleEndian ? buf.readInt32LE(off) : buf.readInt32BE(off);
-      out.push(decode(value, senderOf(buf, off)));
-    }
-    // copy the tail so a few leftover bytes do not pin the whole chunk (nor see it reused)
-    this.#rest = off === buf.length ? NO_BYTES : Buffer.from(buf.subarray(off));
+    this.#records.push(chunk, (r) => out.push(decode(littleEndian ? r.readInt32LE(0) : r.readInt32BE(0), senderOf(r))));
     return out;
   }
 }
