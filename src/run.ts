@@ -153,7 +153,7 @@ export async function runInstance(opts: RunOptions): Promise<ExitCode> {
       const refused = next.ok ? launcher.value.refuses(next.value) : undefined;
       return refused === undefined ? next : err([{ file, line: 1, col: 1, path: 'SUPERVISOR.user', message: refused }]);
     },
-    wrapArgv: (argv, spec) => launcher.value.wrap(argv, spec),
+    launch: launcher.value,
     markReady: () => (readyFile === undefined ? ok(undefined) : createReadyFile(readyFile)),
     onPhase: (phase) => {
       if (phase.kind === 'running') log.emit({ event: 'supervisor.running', supervisorPid: process.pid, stopHint: `stop gracefully with: kill -QUIT ${process.pid} or quiesce stop -c ${config.file}` });

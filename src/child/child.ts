@@ -15,6 +15,7 @@ import type { Log } from '../log.js';
 import type { ExitInfo } from './exit.js';
 import { MAX_EXTRA_FDS } from './fork-server.js';
 import type { ForkServers } from './fork-servers.js';
+import type { ForkCredentials, ForkedProcess } from './forked-process.js';
 import { catchesSignal, processGroupOf, signalGroup, signalPid, signalTree } from './kill-tree.js';
 import { captureLines, type ByteSource, type ChildChannel } from './output.js';
 import type { Stoppable } from './terminate.js';
@@ -96,8 +97,8 @@ export interface ChildDeps {
   readonly log: Log;
   /** Passes over /proc shared by every child of the supervisor (stragglers, "gone"). */
   readonly tags: TagScanner;
-  /** Wraps the argv of every child (setpriv --pdeathsig, see ops/pdeathsig.ts); identity when absent. */
-  readonly wrapArgv?: (argv: readonly string[], spec: CommandSpec) => readonly string[];
+  /** Starts every child as its user with the parent-death signal (ops/launcher.ts); as quiesce, without, when absent. */
+  readonly launch?: ChildLauncher;
   /** Starts the workers (role `worker`) without forking the supervisor; Node's spawn when absent. */
   readonly forkServers?: ForkServers;
   /**
@@ -106,6 +107,14 @@ export interface ChildDeps {
    * call into C++ per variable (about 90 µs for 35 variables), at every start.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** How a child is started as its user and with its parent-death signal (ops/launcher.ts). */
+export interface ChildLauncher {
+  /** The argv that Node's spawn executes (through setpriv when either is asked for). */
+  wrap(argv: readonly string[], spec: CommandSpec): readonly string[];
+  /** What a fork server does itself for `spec` instead of setpriv; undefined when it cannot (it then executes the wrapped argv). */
+  forkAs(spec: CommandSpec): ForkCredentials | undefined;
 }
 
 /** What Child uses of a process: Node's ChildProcess, or a worker of the fork server (ForkedProcess). */
@@ -139,12 +148,18 @@ export class Child implements ChildHandle {
     this.#role = opts.role;
     const startedAt = deps.clock.now();
     this.#state = { kind: 'starting', pid: undefined, startedAt };
-    const [file, ...args] = deps.wrapArgv ? deps.wrapArgv(spec.argv, spec) : spec.argv;
+    const wrapped = (): readonly string[] => deps.launch?.wrap(spec.argv, spec) ?? spec.argv;
     const env = { ...deps.env, ...spec.env, ...opts.env, [TAG_VARIABLE]: opts.tag };
     const extraFds = opts.extraFds ?? [];
     const viaForkServer = opts.role === 'worker' && deps.forkServers?.usable === true && extraFds.length <= MAX_EXTRA_FDS;
-    const forkedProcess = viaForkServer ? deps.forkServers?.spawn({ file: file ?? '/nonexistent', args, env, cwd: spec.cwd, captureStdout: opts.discardStdout !== true, fds: extraFds }) : undefined;
+    let forkedProcess: ForkedProcess | undefined;
+    if (viaForkServer) {
+      const as = deps.launch === undefined ? {} : deps.launch.forkAs(spec);
+      const [file, ...args] = as === undefined ? wrapped() : spec.argv;
+      forkedProcess = deps.forkServers?.spawn({ file: file ?? '/nonexistent', args, env, cwd: spec.cwd, captureStdout: opts.discardStdout !== true, fds: extraFds, as });
+    }
     const forked = forkedProcess !== undefined;
+    const [file, ...args] = forked ? [] : wrapped();
     // detached: the child leads its own process group, so kill(-pid) reaches its descendants,
     // and a Ctrl-C on quiesce's terminal reaches quiesce alone (which then decides). The fork
     // server gives its workers a session of their own likewise.

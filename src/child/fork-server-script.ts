@@ -6,8 +6,11 @@
 // Everything read is framed and written to fd 1 in one write per loop turn.
 //
 // A child: new session (setsid), fds 0..N laid out exactly as asked, every other fd closed,
-// signals back to their defaults, then exec. If exec fails, its errno goes back on the
-// exec-error pipe and the child exits 127 unseen: quiesce gets 'F' instead of 'P'.
+// signals back to their defaults, then, when asked, the user, group and groups and the
+// parent-death signal (what `setpriv --reuid --regid --init-groups --pdeathsig` does, in the same
+// order: the signal after the uid change, which would clear it), then exec. If a step or the exec
+// fails, its errno goes back on the exec-error pipe and the child exits 127 unseen: quiesce gets
+// 'F' instead of 'P'.
 //
 // Inherited sockets sit on fds 10 and up; fds 3..9 are held on /dev/null, so no pipe Perl opens
 // can land on a fd a child wants laid out (every source is >= 10, every target <= 9).
@@ -17,6 +20,7 @@ $0 = "quiesce-fork-server";
 my $nsock = shift(@ARGV) // 0;
 my $fifo = shift(@ARGV) // die "usage: fork-server NSOCK STATUS-FIFO\n";
 my $FIRST = 10;
+my $server = $$;
 my @hold;
 for my $fd (3 .. $FIRST - 1) { open(my $h, "<", "/dev/null") or die "open /dev/null: $!\n"; push @hold, $h; }
 for my $fd ($FIRST .. $FIRST + $nsock - 1) {
@@ -55,6 +59,29 @@ sub exec_result {
   else { frame("P", $k->{id}, pack("N", $pid)); }
 }
 
+# In a child: become uid/gid with exactly these groups (comma-separated), then ask for signal $sig
+# when the fork server dies (prctl(2) through syscall number $nr: Perl has no prctl). Each step is
+# checked: a failed setgroups does not fail the assignment to $), so the groups are read back.
+sub become {
+  my ($uid, $gid, $groups, $sig, $nr) = @_;
+  if ($uid ne "") {
+    my @want = $groups eq "" ? ($gid) : split(/,/, $groups);
+    $) = join(" ", $gid, @want);
+    my @have = split(/ /, $)); shift(@have);
+    my %have = map { ($_ => 1) } @have;
+    if (grep { !$have{$_} } @want or grep { my $g = $_; !grep { $_ == $g } @want } @have) { $! = POSIX::EPERM(); return 0; }
+    defined POSIX::setgid($gid) or return 0;
+    defined POSIX::setuid($uid) or return 0;
+    if ($< != $uid || $> != $uid || (split(/ /, $())[0] != $gid) { $! = POSIX::EPERM(); return 0; }
+  }
+  if ($sig ne "") {
+    syscall(0 + $nr, 1, 0 + $sig) == 0 or return 0;
+    # the fork server died before the signal was set: nobody would send it
+    if (getppid() != $server) { $! = POSIX::ESRCH(); return 0; }
+  }
+  return 1;
+}
+
 sub nonblocking { my ($fh) = @_; my $f = fcntl($fh, POSIX::F_GETFL(), 0); fcntl($fh, POSIX::F_SETFL(), $f | POSIX::O_NONBLOCK()); }
 
 # "S\0..." starts a child (start); "D\0id\0k" shuts down the reading side of the k-th socket
@@ -77,7 +104,8 @@ sub start {
   my @argv = @f[$i + 1 .. $i + $f[$i]]; $i += 1 + $f[$i];
   my @env = @f[$i + 1 .. $i + $f[$i]]; $i += 1 + $f[$i];
   my $stdout = $f[$i++];
-  my @fds = @f[$i + 1 .. $i + $f[$i]];
+  my @fds = @f[$i + 1 .. $i + $f[$i]]; $i += 1 + $f[$i];
+  my @as = @f[$i .. $i + 4];
   my (@src, @theirs, @ours);
   my $fail = sub { my $e = 0 + $!; close($_->[0]) for @ours; close($_) for @theirs; frame("F", $id, pack("N", $e)); };
   pipe(my $er, my $ew) or return $fail->();
@@ -106,6 +134,7 @@ sub start {
     $SIG{CHLD} = "DEFAULT"; $SIG{PIPE} = "DEFAULT";
     POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
     if ($cwd ne "" && !chdir($cwd)) { syswrite($ew, 0 + $!); POSIX::_exit(127); }
+    if (!become(@as)) { syswrite($ew, 0 + $!); POSIX::_exit(127); }
     %ENV = map { my ($k, $v) = split(/=/, $_, 2); ($k, $v // "") } @env;
     { no warnings; exec { $argv[0] } @argv; }
     syswrite($ew, 0 + $!);

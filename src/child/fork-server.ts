@@ -14,7 +14,9 @@
 // Protocol (fd 0 requests, fd 1 events; both frames of a u32 big-endian length and a payload):
 //   request  fields separated by NUL: S, id, cwd, argc, argv..., envc, K=V..., stdout ("p" a pipe,
 //            "-" /dev/null), nfds, then per fd from 3: "s" (the status FIFO), "-" (closed), or k
-//            (the k-th socket the fork server was started with); or D, id, k: shutdown(2) the
+//            (the k-th socket the fork server was started with), then uid, gid, groups (comma-
+//            separated), the parent-death signal and prctl's syscall number ("" each when not
+//            asked: setpriv's work done before the exec); or D, id, k: shutdown(2) the
 //            k-th socket's reading side (a drain: new clients are refused).
 //   event    one byte of type, u32 id, data:  R (id 0: the status FIFO exists) | P pid (it exec'd)
 //            | F errno (it did not; no X follows) | E stderr bytes | O stdout bytes | X wait status
@@ -184,7 +186,10 @@ export class ForkServer {
       return String(k);
     });
     const env = Object.entries(req.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
-    const fields = ['S', String(id), req.cwd ?? '', String(req.args.length + 1), req.file, ...req.args, String(env.length), ...env, req.captureStdout ? 'p' : '-', String(fdSpecs.length), ...fdSpecs];
+    const user = req.as?.user;
+    const death = req.as?.pdeathsig;
+    const as = [user?.uid, user?.gid, user?.groups.join(','), death?.signal, death?.prctl].map((v) => (v === undefined ? '' : String(v)));
+    const fields = ['S', String(id), req.cwd ?? '', String(req.args.length + 1), req.file, ...req.args, String(env.length), ...env, req.captureStdout ? 'p' : '-', String(fdSpecs.length), ...fdSpecs, ...as];
     this.#procs.set(id, proc);
     if (!this.#send(fields)) queueMicrotask(() => proc.lost());
     return proc;

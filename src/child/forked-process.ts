@@ -13,6 +13,16 @@ export interface ForkRequest {
   readonly captureStdout: boolean;
   /** From fd 3 on: 'pipe' (the status FIFO), 'ignore' (closed), or a listening socket fd of quiesce. */
   readonly fds: readonly ('pipe' | 'ignore' | number)[];
+  /** What the fork server does before the exec instead of setpriv (nothing when absent). */
+  readonly as?: ForkCredentials;
+}
+
+/** Who a worker becomes and the signal it gets when its fork server dies (setpriv's work, done by the fork server). */
+export interface ForkCredentials {
+  /** uid, gid and the complete list of supplementary groups (`--reuid --regid --init-groups`). */
+  readonly user?: { readonly uid: number; readonly gid: number; readonly groups: readonly number[] };
+  /** The parent-death signal's number and the prctl(2) system call number of this architecture. */
+  readonly pdeathsig?: { readonly signal: number; readonly prctl: number };
 }
 
 /**

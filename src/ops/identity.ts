@@ -14,6 +14,8 @@ interface UserEntry {
   readonly gid: number;
   /** The primary group's name (its number when the group database has none). */
   readonly group: string;
+  /** Every group of the user (getgrouplist(3)), the primary one included. */
+  readonly groups: readonly number[];
 }
 
 /**
@@ -23,8 +25,10 @@ interface UserEntry {
 function userEntry(user: string): UserEntry | undefined {
   try {
     const out = execFileSync('id', [user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } });
-    const m = /^uid=(\d+)\S* gid=(\d+)(?:\(([^)]*)\))?/.exec(out);
-    return m === null ? undefined : { uid: Number(m[1]), gid: Number(m[2]), group: m[3] ?? (m[2] as string) };
+    const m = /^uid=(\d+)\S* gid=(\d+)(?:\(([^)]*)\))?(?: groups=(\S*))?/.exec(out);
+    if (m === null) return undefined;
+    const groups = (m[4] ?? '').split(',').map((g) => parseInt(g, 10)).filter(Number.isInteger);
+    return { uid: Number(m[1]), gid: Number(m[2]), group: m[3] ?? (m[2] as string), groups };
   } catch {
     return undefined;
   }
@@ -65,7 +69,9 @@ export function identitiesOf(config: Config, self: string = currentUser(), isRoo
     const groupGid = group === undefined ? entry.gid : gidOf(group);
     if (!Number.isInteger(groupGid)) return err(`group \`${group ?? ''}\` does not exist on this system (SUPERVISOR.group, or cyrus_group in imapd.conf)`);
     if (!isRoot) return err(`quiesce runs as \`${self}\` and cannot start children as \`${user}\`: run it as root (it starts them as \`${user}\`, as Cyrus master does), or as \`${user}\``);
-    found.set(user, { user, group: group ?? entry.group, uid: entry.uid, gid: groupGid });
+    // initgroups(user, groupGid): the user's groups from the group database, and groupGid
+    const groups = [groupGid, ...entry.groups.filter((g) => g !== entry.gid && g !== groupGid)];
+    found.set(user, { user, group: group ?? entry.group, uid: entry.uid, gid: groupGid, groups });
   }
   return ok(found);
 }

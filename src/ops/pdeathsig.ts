@@ -33,7 +33,22 @@ export interface Identity {
   /** Their numbers, for the files quiesce makes on the Cyrus user's behalf (proc files, master.txt). */
   readonly uid: number;
   readonly gid: number;
+  /**
+   * The supplementary groups setpriv's --init-groups gives (initgroups(3) of the user with `gid`):
+   * the user's groups as id(1) lists them, with `gid` in place of the user's primary group.
+   */
+  readonly groups: readonly number[];
 }
+
+/**
+ * The number of the prctl(2) system call per architecture (Node's process.arch), for a fork server
+ * that sets the parent-death signal itself (Perl has no prctl, but has syscall(2)): from the
+ * kernel's syscall tables (x86_64 157; the generic table of arm64 and riscv64 167; i386 and arm 172).
+ * An architecture not listed keeps setpriv.
+ */
+export const PRCTL_SYSCALL: Readonly<Partial<Record<NodeJS.Architecture, number>>> = { x64: 157, arm64: 167, riscv64: 167, ia32: 172, arm: 172 };
+/** prctl's option that sets the parent-death signal. */
+export const PR_SET_PDEATHSIG = 1;
 
 /**
  * `argv` started through setpriv as `identity` (`--reuid --regid --init-groups`: the Cyrus user

@@ -1,12 +1,12 @@
 // The orchestrator: START, sockets, wait-daemons, the units; on a shutdown signal the shutdown
 // sequence; reloads in between. It reads as a list of steps; each step lives in its own module.
-import { Child, type SpawnChild } from '../child/child.js';
+import { Child, type ChildLauncher, type SpawnChild } from '../child/child.js';
 import { StopLevel } from '../child/stop-level.js';
 import { TagScanner } from '../child/tag-scan.js';
 import type { ForkServers } from '../child/fork-servers.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { Clock } from '../clock.js';
-import type { CommandSpec, Config, DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';
+import type { Config, DaemonEntry, EventEntry, ServiceEntry } from '../config/types.js';
 import { formatDiagnostic, ok, unreachable, type Diagnostic, type Result } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { Log } from '../log.js';
@@ -37,8 +37,8 @@ export interface SupervisorDeps {
   readonly markReady?: () => Result<void, string>;
   /** Starts the workers without forking the supervisor (child/fork-server.ts); Node's spawn when absent. */
   readonly forkServers?: ForkServers;
-  /** Wraps every child's argv (setpriv --pdeathsig). */
-  readonly wrapArgv?: (argv: readonly string[], spec: CommandSpec) => readonly string[];
+  /** Starts every child as its user with the parent-death signal (ops/launcher.ts). */
+  readonly launch?: ChildLauncher;
   /** Starts processes; real ones (Child) unless given (unit tests give fakes). */
   readonly spawn?: SpawnChild;
 }
@@ -92,7 +92,7 @@ export class Supervisor {
     this.#unitDeps = {
       clock: deps.clock, log: deps.log, settings: () => this.#config.supervisor,
       nextTag: () => `${this.#tagPrefix}${++this.#seq}`,
-      spawn: deps.spawn ?? Child.spawner({ clock: deps.clock, log: deps.log, tags: new TagScanner(deps.clock), wrapArgv: deps.wrapArgv, forkServers: deps.forkServers }),
+      spawn: deps.spawn ?? Child.spawner({ clock: deps.clock, log: deps.log, tags: new TagScanner(deps.clock), launch: deps.launch, forkServers: deps.forkServers }),
       shutdownSocket: deps.forkServers === undefined ? undefined : (fd) => deps.forkServers?.shutdownSocket(fd) ?? Promise.resolve(false),
     };
   }

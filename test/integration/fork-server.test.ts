@@ -1,8 +1,10 @@
 // The fork server (src/child/fork-server.ts) with real processes: what a worker gets, what comes back.
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Child } from '../../src/child/child.js';
@@ -12,6 +14,7 @@ import { TagScanner } from '../../src/child/tag-scan.js';
 import { realClock } from '../../src/clock.js';
 import type { CommandSpec } from '../../src/config/types.js';
 import { memoryLog } from '../../src/log.js';
+import { PRCTL_SYSCALL } from '../../src/ops/pdeathsig.js';
 import { bindListener, type BoundListener, type StreamListener } from '../../src/service/listener.js';
 import { freePort } from '../e2e/harness/ports.js';
 import { isGone, waitForGone } from '../e2e/harness/process.js';
@@ -117,6 +120,37 @@ describe('fork server', () => {
     const q = start(fs, { file: 'true', args: [] });
     expect(await once(q, 'exit')).toEqual([0, null]);
     expect(exits).toBe(0);
+  });
+
+  it('becomes the user, group and exact groups asked for, then sets the parent-death signal (setpriv\'s work, no setpriv)', async () => {
+    const prctl = PRCTL_SYSCALL[process.arch];
+    if (prctl === undefined) throw new Error(`no prctl number for ${process.arch}: the launcher keeps setpriv there`);
+    const nobody = { uid: Number(idOf('-u', 'nobody')), gid: Number(idOf('-g', 'nobody')) };
+    const fs = forkServers();
+    // prints its ids as the kernel has them and its parent-death signal (PR_GET_PDEATHSIG, 2)
+    const report = `my $s = do { local (@ARGV, $/) = ("/proc/self/status"); <> }; my ($u) = $s =~ /^Uid:\\s+(.*)$/m; my ($g) = $s =~ /^Gid:\\s+(.*)$/m; my ($gs) = $s =~ /^Groups:[ \\t]*(.*?)\\s*$/m;`
+      + ` my $b = pack("i", -1); syscall(${prctl}, 2, $b) == 0 or die "prctl: $!"; print join("|", $u, $g, $gs, unpack("i", $b));`;
+    const run = async (as: ForkRequest['as']): Promise<string[]> => {
+      const p = start(fs, { file: 'perl', args: ['-e', report], captureStdout: true, as });
+      const [out, exit] = await Promise.all([text(p.stdout), once(p, 'exit')]);
+      expect(exit).toEqual([0, null]);
+      return out.split('|');
+    };
+    const usr2 = String(constants.signals.SIGUSR2);
+    const death = { signal: constants.signals.SIGUSR2, prctl };
+    const ids = (n: number | undefined): string => [n, n, n, n].join('\t');
+    const alone = await run({ pdeathsig: death });
+    expect([alone[0], alone[1], alone[3]]).toEqual([ids(process.getuid?.()), ids(process.getgid?.()), usr2]);
+    const asked = { user: { uid: nobody.uid, gid: nobody.gid, groups: [nobody.gid, 8] }, pdeathsig: death };
+    if (process.getuid?.() === 0) {
+      // the kernel lists the groups sorted
+      expect(await run(asked)).toEqual([ids(nobody.uid), ids(nobody.gid), [8, nobody.gid].sort((x, y) => x - y).join(' '), usr2]);
+    } else {
+      // only root can change its user: the step fails, reported as the exec's error; nothing runs
+      const p = start(fs, { file: 'perl', args: ['-e', report], as: asked });
+      const [e] = (await once(p, 'error')) as [NodeJS.ErrnoException];
+      expect(e.code).toBe('EPERM');
+    }
   });
 
   it('a socket bound later gets a new fork server; the old one ends with its last worker', async () => {
@@ -238,6 +272,8 @@ async function eventually<T>(read: () => T, want: T): Promise<T> {
   }
   return got;
 }
+
+const idOf = (...args: string[]): string => execFileSync('id', args, { encoding: 'utf8' }).trim();
 
 /** The parent of `pid` (its fork server), from /proc/<pid>/stat. */
 function parentOf(pid: number): number {

@@ -17,12 +17,16 @@ const idOf = (...args: string[]): string => execFileSync('id', args, { encoding:
 describe('identitiesOf', () => {
   it('reads uid, gid and the primary group of a user from one id(1)', () => {
     const r = identitiesOf(configAs('nobody'), 'someone-else', true);
-    expect(r.ok && r.value.get('nobody')).toEqual({ user: 'nobody', group: idOf('-gn', 'nobody'), uid: Number(idOf('-u', 'nobody')), gid: Number(idOf('-g', 'nobody')) });
+    const gid = Number(idOf('-g', 'nobody'));
+    const groups = [gid, ...idOf('-G', 'nobody').split(' ').map(Number).filter((g) => g !== gid)];
+    expect(r.ok && r.value.get('nobody')).toEqual({ user: 'nobody', group: idOf('-gn', 'nobody'), uid: Number(idOf('-u', 'nobody')), gid, groups });
   });
 
-  it('takes a named group instead of the primary one', () => {
+  it('takes a named group instead of the primary one, in the groups too (initgroups with that group)', () => {
     const r = identitiesOf(configAs('nobody', 'root'), 'someone-else', true);
-    expect(r.ok && r.value.get('nobody')).toMatchObject({ group: 'root', gid: 0 });
+    const primary = Number(idOf('-g', 'nobody'));
+    const others = idOf('-G', 'nobody').split(' ').map(Number).filter((g) => g !== primary && g !== 0);
+    expect(r.ok && r.value.get('nobody')).toMatchObject({ group: 'root', gid: 0, groups: [0, ...others] });
   });
 
   it('names a user or a group that does not exist, and a switch that needs root', () => {
