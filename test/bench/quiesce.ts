@@ -1,8 +1,8 @@
 // Runs the built quiesce CLI (dist/cli.js) with the YAML equivalent of master's cyrus.conf.
 //
 // Same imapd command, same listen address, same prefork, same backlog (`listen_backlog`); every
-// other setting is quiesce's default (pdeathsig included: workers start as `setpriv --pdeathsig`,
-// which execs imapd). The JSON log goes to a file, as a production instance would, so that
+// other setting is quiesce's default (pdeathsig included: the fork server sets it itself, then
+// execs imapd). The JSON log goes to a file, as a production instance would, so that
 // reading it costs the benchmark nothing while it measures.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

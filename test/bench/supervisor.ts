@@ -2,8 +2,8 @@
 //
 // Both are spawned with `detached: true` (their own session and process group: master's SIGTERM
 // goes to kill(0) = its whole group). Workers are counted as the children whose comm is `imapd` of
-// the supervisor or of its fork server (master forks and execs imapd; quiesce's fork server forks
-// and execs setpriv, which execs imapd), so a worker counts from its exec on, for both. Nothing here connects to the port to learn a state.
+// the supervisor or of its fork server (master forks and execs imapd; so does quiesce's fork
+// server, after setting the user and the parent-death signal itself), so a worker counts from its exec on, for both. Nothing here connects to the port to learn a state.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -186,6 +186,15 @@ export async function waitReady(sup: Supervised, prefork: number, timeoutMs: num
   }
   sup.socketInode = listenInode(sup.port);
   return performance.now() - sup.spawnedAtMs;
+}
+
+/**
+ * After the pool is up: until every worker sleeps (state S, done initialising: blocked on Cyrus'
+ * accept lock or in accept()) in one poll; the time from spawn (ms), or undefined after `timeoutMs`.
+ */
+export async function waitInitialised(sup: Supervised, timeoutMs: number): Promise<number | undefined> {
+  const ok = await waitFor(() => sup.workers().every((p) => stateOf(p) === 'S'), timeoutMs, 10);
+  return ok ? performance.now() - sup.spawnedAtMs : undefined;
 }
 
 /**

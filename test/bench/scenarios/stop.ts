@@ -5,13 +5,15 @@ import { isGone, rssKiB, TICKS_PER_S } from '../proc.js';
 import { interleave, withSupervisor, type BenchContext } from '../run.js';
 import type { Settings } from '../settings.js';
 import { summarize, type Measured } from '../stats.js';
-import { settle, within, type Kind, type Supervised } from '../supervisor.js';
+import { settle, waitInitialised, within, type Kind, type Supervised } from '../supervisor.js';
 import type { Row, Section } from '../table.js';
 
 /** One stop. */
 interface StopRun {
   /** Spawn -> listening with N workers exec'd. */
   readonly readyMs: number;
+  /** Spawn -> every one of them done initialising (state S); NaN when that did not come. */
+  readonly initialisedMs: number;
   /** Signal -> supervisor exited and every worker gone; undefined when it did not finish in time. */
   readonly stopMs: number | undefined;
   readonly rssKiB: number;
@@ -46,13 +48,14 @@ export async function stopScenario(ctx: BenchContext, s: Settings['stop']): Prom
   const perN = new Map<number, Record<Kind, StopRun[]>>();
   for (const n of s.workers) {
     const results = await interleave(s.reps, (kind) => withSupervisor(ctx, kind, n, async (sup, readyMs): Promise<StopRun> => {
+      const initialisedMs = (await waitInitialised(sup, 10_000)) ?? NaN;
       await settle(sup, s.settleMs);
       const rss = rssKiB(sup.pid) ?? NaN;
       const helpersRssKiB = sup.helpers().reduce((sum, p) => sum + (rssKiB(p) ?? 0), 0);
       const startCpuMs = (sup.cpuTicks() * 1000) / TICKS_PER_S;
       const { ms, exit } = await timeStop(sup, s.timeoutMs);
       ctx.progress(`stop ${n} workers ${kind}: ready in ${readyMs.toFixed(0)} ms, stopped in ${ms?.toFixed(0) ?? 'never'} ms (exit ${exit})`);
-      return { readyMs, stopMs: ms, rssKiB: rss, helpersRssKiB, startCpuMs, exit };
+      return { readyMs, initialisedMs, stopMs: ms, rssKiB: rss, helpersRssKiB, startCpuMs, exit };
     }));
     const point = `${n} idle workers`;
     const stopCell = (runs: StopRun[]): Measured | string => runs.every((r) => r.stopMs !== undefined) ? summarize(runs.map((r) => r.stopMs as number)) : `not done in ${s.timeoutMs / 1000} s`;
@@ -60,6 +63,7 @@ export async function stopScenario(ctx: BenchContext, s: Settings['stop']): Prom
     rows.push(
       { point, metric: 'stop: signal -> all gone, ms', master: stopCell(results.master), quiesce: stopCell(results.quiesce) },
       { point, metric: 'start: spawn -> N workers, ms', master: summarize(results.master.map((r) => r.readyMs)), quiesce: summarize(results.quiesce.map((r) => r.readyMs)) },
+      { point, metric: 'start: spawn -> N workers initialised, ms', master: summarize(results.master.map((r) => r.initialisedMs)), quiesce: summarize(results.quiesce.map((r) => r.initialisedMs)) },
       { point, metric: 'supervisor RSS, MiB', master: mib(results.master, (r) => r.rssKiB), quiesce: mib(results.quiesce, (r) => r.rssKiB) },
       { point, metric: 'supervisor + helpers CPU to start them, ms', master: summarize(results.master.map((r) => r.startCpuMs)), quiesce: summarize(results.quiesce.map((r) => r.startCpuMs)) },
     );
@@ -72,7 +76,7 @@ export async function stopScenario(ctx: BenchContext, s: Settings['stop']): Prom
   return {
     section: {
       title: 'Graceful stop',
-      how: `prefork N, no client. Once N imapd workers run (counted in /proc as the supervisor's children that exec'd imapd) ${s.settleMs} ms more have passed and every worker sleeps (state S in /proc: done initialising), SIGQUIT goes to the supervisor (master treats it as SIGTERM: kill(0, SIGTERM)); the time runs until the supervisor has exited and every worker pid is gone. ${s.reps} run(s) per point, interleaved; median (range). The same runs give the time to start N workers, the supervisor's RSS (VmRSS) with N workers and the CPU (utime+stime in 10 ms ticks; quiesce: with its fork server and accept watcher) spent until then. Per worker: the difference between the largest and the smallest N, divided by the difference in N (RSS of the supervisor and its helpers).`,
+      how: `prefork N, no client. Once N imapd workers run (counted in /proc as the supervisor's children that exec'd imapd) ${s.settleMs} ms more have passed and every worker sleeps (state S in /proc: done initialising), SIGQUIT goes to the supervisor (master treats it as SIGTERM: kill(0, SIGTERM)); the time runs until the supervisor has exited and every worker pid is gone. ${s.reps} run(s) per point, interleaved; median (range). The same runs give the time to start N workers (until N have exec'd imapd, and until every one of them is done initialising: state S in one 10 ms poll), the supervisor's RSS (VmRSS) with N workers and the CPU (utime+stime in 10 ms ticks; quiesce: with its fork server and accept watcher) spent until then. Per worker: the difference between the largest and the smallest N, divided by the difference in N (RSS of the supervisor and its helpers).`,
       rows,
       notes,
     },
