@@ -86,7 +86,10 @@ type CreateServerHandle = (
   flags?: number,
 ) => RawServerHandle | number;
 
-const createServerHandle = (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
+const createServerHandle = (net as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
+
+/** A Node without the internal call (a future major release may drop it): a clear error instead of a TypeError. */
+const NO_SERVER_HANDLE = `this Node (${process.version}) has no net._createServerHandle, which quiesce needs to hold a socket it never accepts on (README "Benchmark": Node internals); run it with Node 20, the version it is tested with`;
 
 /** libuv's UV_TCP_IPV6ONLY bind flag; Cyrus sets IPV6_V6ONLY on every IPv6 socket. */
 const UV_TCP_IPV6ONLY = 1;
@@ -211,6 +214,7 @@ async function tcpTarget(host: string | undefined, port: number, proto: 'tcp' | 
 }
 
 function bindTcp(t: TcpTarget): Result<{ handle: RawServerHandle; address: string }, string> {
+  if (createServerHandle === undefined) return err(NO_SERVER_HANDLE);
   const made = createServerHandle(t.host, t.port, t.family, undefined, t.v6only ? UV_TCP_IPV6ONLY : 0);
   if (typeof made === 'number') return err(getSystemErrorName(made));
   const name: SockName = {};
@@ -229,6 +233,7 @@ function bindUnix(path: string): Result<RawServerHandle, string> {
   if (Buffer.byteLength(path) > LIMITS.unixPathBytes) return err('ENAMETOOLONG');
   const removed = removeStaleSocket(path);
   if (!removed.ok) return removed;
+  if (createServerHandle === undefined) return err(NO_SERVER_HANDLE);
   const made = createServerHandle(path, -1, -1);
   if (typeof made === 'number') return err(getSystemErrorName(made));
   try {
