@@ -188,26 +188,28 @@ export async function waitReady(sup: Supervised, prefork: number, timeoutMs: num
   return performance.now() - sup.spawnedAtMs;
 }
 
+/** Every worker sleeps (state S: blocked on Cyrus' accept lock or in accept(), done initialising). */
+const allAsleep = (sup: Supervised): boolean => sup.workers().every((p) => stateOf(p) === 'S');
+
 /**
- * After the pool is up: until every worker sleeps (state S, done initialising: blocked on Cyrus'
- * accept lock or in accept()) in one poll; the time from spawn (ms), or undefined after `timeoutMs`.
+ * After the pool is up: until every worker sleeps in one poll; the time from spawn (ms), or
+ * undefined after `timeoutMs`.
  */
 export async function waitInitialised(sup: Supervised, timeoutMs: number): Promise<number | undefined> {
-  const ok = await waitFor(() => sup.workers().every((p) => stateOf(p) === 'S'), timeoutMs, 10);
+  const ok = await waitFor(() => allAsleep(sup), timeoutMs, 10);
   return ok ? performance.now() - sup.spawnedAtMs : undefined;
 }
 
 /**
- * After the pool is up: `minMs`, then until every worker sleeps (state S: blocked on Cyrus' accept
- * lock or in accept(), done initialising) in two polls in a row, at most `capMs`. A worker that has
- * exec'd imapd may still be opening its databases; a measurement must not start before that.
+ * After the pool is up: `minMs`, then until every worker sleeps in two polls in a row, at most
+ * `capMs`. A worker that has exec'd imapd may still be opening its databases; a measurement must
+ * not start before that.
  */
 export async function settle(sup: Supervised, minMs: number, capMs = 10_000): Promise<void> {
   await delay(minMs);
   let quietPolls = 0;
   await waitFor(() => {
-    const busy = sup.workers().some((p) => stateOf(p) !== 'S');
-    quietPolls = busy ? 0 : quietPolls + 1;
+    quietPolls = allAsleep(sup) ? quietPolls + 1 : 0;
     return quietPolls >= 2;
   }, capMs, 50);
 }
