@@ -10,7 +10,6 @@
 // Flags of the fd: O_CLOEXEC (unrelated children do not inherit it) and O_NONBLOCK, which is
 // shared with every worker through the open file description (Cyrus service.c polls before
 // accept and copes). libuv sets SO_REUSEADDR on TCP sockets before bind.
-import { spawn } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
@@ -19,6 +18,7 @@ import { LIMITS } from '../config/limits.js';
 import { isDatagram, type ListenAddress, type Proto } from '../config/types.js';
 import { AcceptWatcher } from './accept-watcher.js';
 import { DatagramWatcher, holdDatagramSocket, type DatagramTarget } from './datagram.js';
+import { listenOnShared, shutdownShared } from './shared-socket.js';
 import { err, ok, type Result } from '../errors.js';
 
 /** Tells a pool that a client (or a datagram) waits while no worker is ready: the on-demand start. */
@@ -90,6 +90,13 @@ const createServerHandle = (net as unknown as { _createServerHandle?: CreateServ
 
 /** A Node without the internal call (a future major release may drop it): a clear error instead of a TypeError. */
 const NO_SERVER_HANDLE = `this Node (${process.version}) has no net._createServerHandle, which quiesce needs to hold a socket it never accepts on (README "Benchmark": Node internals); run it with Node 20, the version it is tested with`;
+
+/** A bound, unwatched handle from the internal call; an errno becomes its name. */
+function serverHandle(...args: Parameters<CreateServerHandle>): Result<RawServerHandle, string> {
+  if (createServerHandle === undefined) return err(NO_SERVER_HANDLE);
+  const made = createServerHandle(...args);
+  return typeof made === 'number' ? err(getSystemErrorName(made)) : ok(made);
+}
 
 /** libuv's UV_TCP_IPV6ONLY bind flag; Cyrus sets IPV6_V6ONLY on every IPv6 socket. */
 const UV_TCP_IPV6ONLY = 1;
@@ -214,9 +221,9 @@ async function tcpTarget(host: string | undefined, port: number, proto: 'tcp' | 
 }
 
 function bindTcp(t: TcpTarget): Result<{ handle: RawServerHandle; address: string }, string> {
-  if (createServerHandle === undefined) return err(NO_SERVER_HANDLE);
-  const made = createServerHandle(t.host, t.port, t.family, undefined, t.v6only ? UV_TCP_IPV6ONLY : 0);
-  if (typeof made === 'number') return err(getSystemErrorName(made));
+  const handle = serverHandle(t.host, t.port, t.family, undefined, t.v6only ? UV_TCP_IPV6ONLY : 0);
+  if (!handle.ok) return handle;
+  const made = handle.value;
   const name: SockName = {};
   const rc = made.getsockname?.(name) ?? 0;
   // libuv defers EADDRINUSE from bind(2) to listen(2) (uv__tcp_bind's delayed_error); the socket
@@ -233,9 +240,9 @@ function bindUnix(path: string): Result<RawServerHandle, string> {
   if (Buffer.byteLength(path) > LIMITS.unixPathBytes) return err('ENAMETOOLONG');
   const removed = removeStaleSocket(path);
   if (!removed.ok) return removed;
-  if (createServerHandle === undefined) return err(NO_SERVER_HANDLE);
-  const made = createServerHandle(path, -1, -1);
-  if (typeof made === 'number') return err(getSystemErrorName(made));
+  const handle = serverHandle(path, -1, -1);
+  if (!handle.ok) return handle;
+  const made = handle.value;
   try {
     chmodSync(path, 0o777); // like Cyrus master: anyone may connect, access control is the service's
   } catch (e) {
@@ -260,45 +267,4 @@ function removeStaleSocket(path: string): Result<void, string> {
 function humanTcp(host: string | null, port: number): string {
   if (host === null) return `*:${port}`;
   return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/**
- * The helper: a Perl one-liner (Perl is part of every Debian system, and starts in a few ms where a
- * Node helper took about 130 ms per socket) that listen(2)s on its fd 4 and exits; it never
- * accepts. A failure prints the errno's name (EADDRINUSE, ...) on stderr.
- */
-const LISTEN_HELPER =
-  'open(my $s, "+<&=4") or exit 3; listen($s, $ARGV[0]) and exit 0; ' +
-  'my $e = $! + 0; require Errno; $! = $e; my ($n) = grep { $!{$_} } keys %!; print STDERR $n // "errno $e"; exit 1';
-
-/**
- * shutdown(2) of a listening socket, done by a one-shot Perl helper on the shared open file
- * description (Node has no call for it): on Linux it takes the socket out of the LISTEN state for
- * every holder, so connects are refused at once instead of waiting in a backlog that no worker
- * will accept from. Errors are ignored: close() follows anyway.
- */
-function shutdownShared(fd: number): Promise<void> {
-  return new Promise((resolve) => {
-    // 0 is SHUT_RD on Linux; without `use Socket` the helper starts in about 3 ms instead of 20
-    const helper = spawn('perl', ['-e', 'open(my $s, "+<&=4") or exit 1; shutdown($s, 0) or exit 2'], {
-      stdio: ['ignore', 'ignore', 'ignore', 'ignore', fd],
-    });
-    helper.on('error', () => resolve());
-    helper.on('close', () => resolve());
-  });
-}
-
-function listenOnShared(fd: number, backlog: number): Promise<Result<void, string>> {
-  return new Promise((resolve) => {
-    const helper = spawn('perl', ['-e', LISTEN_HELPER, String(backlog)], {
-      stdio: ['ignore', 'ignore', 'pipe', 'ignore', fd],
-    });
-    let stderr = '';
-    helper.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    helper.on('error', (e) => resolve(err(`listen helper: ${e.message}`)));
-    helper.on('close', (code, signal) => {
-      if (code === 0) resolve(ok(undefined));
-      else resolve(err(stderr.trim() || `listen helper exited ${code ?? signal}`));
-    });
-  });
 }
