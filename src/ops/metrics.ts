@@ -16,10 +16,11 @@
 //   quiesce_shutdown_commands_total{entry,result}         counter  SHUTDOWN commands run, result="ok" or "failed"
 //   quiesce_shutdown_duration_seconds                     gauge    duration of the finished shutdown (absent before)
 //   quiesce_shutdown_exit_code                            gauge    exit code the shutdown decided (absent before)
-//   quiesce_sync_backlog_bytes{channel}                   gauge    replication master: bytes pending in sync/log + sync/log-run
+//   quiesce_sync_backlog_bytes{channel}                   gauge    replication master: bytes pending in sync/log, log-run and any other log* file
 //   quiesce_sync_backlog_lines{channel}                   gauge    lines pending (one per change)
 //   quiesce_sync_backlog_oldest_seconds{channel}          gauge    age of the oldest pending entry (0 when empty)
 //   quiesce_sync_backlog_level{channel}                   gauge    0 ok, 1 warn, 2 critical (SUPERVISOR.sync_backlog_* thresholds)
+//   quiesce_sync_skipped_users{channel}                   gauge    users sync_client skips (skipuser-<userid> files in the channel's directory)
 //   quiesce_log_failing                                   gauge    1 while the log file cannot be written (lines go to stderr)
 //   quiesce_log_write_failures_total                      counter  writes to the log that failed
 //   quiesce_log_lines_lost_total{reason}                  counter  reason="fallback" (written to stderr instead) or "dropped"
@@ -68,10 +69,11 @@ export class QuiesceMetrics {
         },
       });
     };
-    backlog('quiesce_sync_backlog_bytes', 'Bytes pending in a sync log channel (log + log-run).', (c) => c.bytes);
+    backlog('quiesce_sync_backlog_bytes', 'Bytes pending in a sync log channel (log, log-run and any other log file).', (c) => c.bytes);
     backlog('quiesce_sync_backlog_lines', 'Lines (changes) pending in a sync log channel.', (c) => c.lines);
     backlog('quiesce_sync_backlog_oldest_seconds', 'Age of the oldest pending entry of a sync log channel.', (c) => (c.oldestAgeMs ?? 0) / 1000);
     backlog('quiesce_sync_backlog_level', 'Backlog level of a sync log channel: 0 ok, 1 warn, 2 critical.', (c) => ({ ok: 0, warn: 1, critical: 2 })[c.level] ?? 0);
+    backlog('quiesce_sync_skipped_users', 'Users sync_client skips in a channel (skipuser files).', (c) => c.skippedUsers.length);
     new Gauge({
       name: 'quiesce_log_failing', help: 'Whether the log file cannot be written now (1; lines go to stderr).', registers,
       collect() {

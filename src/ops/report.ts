@@ -48,7 +48,12 @@ export interface ShutdownReportDocument {
   readonly commands: readonly { readonly entry: string; readonly ok: boolean; readonly outcome: string; readonly durationMs: number; readonly outputTail: readonly string[] }[];
   readonly stragglers: readonly number[];
   /** What the final check found in the sync logs: each channel not replicated, and how to replay it. */
-  readonly notReplicated: readonly { readonly channel: string; readonly files: readonly string[]; readonly bytes: number; readonly lines: number; readonly oldestAgeMs: number | null; readonly replay: string }[];
+  readonly notReplicated: readonly {
+    readonly channel: string; readonly files: readonly string[]; readonly bytes: number; readonly lines: number; readonly oldestAgeMs: number | null;
+    /** Users sync_client skips (a `skipuser-<userid>` file), with that file. */
+    readonly skippedUsers: readonly { readonly user: string; readonly file: string }[];
+    readonly replay: string;
+  }[];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -57,7 +62,10 @@ function reasonsOf(r: ShutdownReport): string[] {
   const failed = r.commands.filter((c) => !c.ok);
   const escalated = r.stops.filter((s) => s.escalated);
   const reasons = failed.map((c) => `SHUTDOWN ${c.entry}: ${c.outcome}`);
-  for (const b of r.notReplicated) reasons.push(`sync log channel ${channelLabel(b.channel)} not replicated: ${b.lines} line(s), ${b.bytes} bytes in ${b.files.join(', ')}`);
+  for (const b of r.notReplicated) {
+    if (b.files.length > 0 || b.error !== undefined) reasons.push(`sync log channel ${channelLabel(b.channel)} not replicated: ${b.lines} line(s), ${b.bytes} bytes in ${b.files.join(', ') || 'files that cannot be read'}${b.error === undefined ? '' : ` (${b.error})`}`);
+    for (const s of b.skipped) reasons.push(`sync log channel ${channelLabel(b.channel)}: user ${s.user} not replicated: sync_client skips it (${s.path})`);
+  }
   if (failed.length === 0) reasons.push(r.commands.length === 0 ? 'no SHUTDOWN commands to fail' : `all ${r.commands.length} SHUTDOWN command(s) exited 0`);
   reasons.push(
     escalated.length === 0
@@ -89,7 +97,10 @@ export function buildShutdownReport(r: ShutdownReport, ctx: ReportContext): Shut
     },
     commands: r.commands.map((c) => ({ entry: c.entry, ok: c.ok, outcome: c.outcome, durationMs: c.durationMs, outputTail: c.stderrTail })),
     stragglers: r.stragglers,
-    notReplicated: r.notReplicated.map((b) => ({ channel: b.channel, files: b.files, bytes: b.bytes, lines: b.lines, oldestAgeMs: b.oldestAgeMs ?? null, replay: b.replay })),
+    notReplicated: r.notReplicated.map((b) => ({
+      channel: b.channel, files: b.files, bytes: b.bytes, lines: b.lines, oldestAgeMs: b.oldestAgeMs ?? null,
+      skippedUsers: b.skipped.map((s) => ({ user: s.user, file: s.path })), replay: b.replay,
+    })),
   };
 }
 

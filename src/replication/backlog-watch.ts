@@ -34,7 +34,7 @@ export interface BacklogSnapshot {
 
 const RANK: Record<BacklogLevel, number> = { ok: 0, warn: 1, critical: 2 };
 
-/** The level of one backlog under `t`, with the thresholds it crossed. Unreadable counts as critical. */
+/** The level of one backlog under `t`, with the thresholds it crossed. Unreadable counts as critical, a skipped user as at least warn. */
 export function levelOf(b: ChannelBacklog, t: BacklogThresholds = BACKLOG_THRESHOLDS): { level: BacklogLevel; reasons: string[] } {
   if (b.error !== undefined) return { level: 'critical', reasons: [`unreadable: ${b.error}`] };
   const age = b.oldestAgeMs ?? 0;
@@ -44,7 +44,8 @@ export function levelOf(b: ChannelBacklog, t: BacklogThresholds = BACKLOG_THRESH
   ];
   const critical = crossed(t.criticalBytes, t.criticalAgeMs);
   if (critical.length > 0) return { level: 'critical', reasons: critical };
-  const warn = crossed(t.warnBytes, t.warnAgeMs);
+  // a skipped user is someone's decision (a user being moved), but never replicated while it lasts
+  const warn = [...crossed(t.warnBytes, t.warnAgeMs), ...b.skipped.map((u) => `user ${u.user} skipped (${u.path})`)];
   return warn.length > 0 ? { level: 'warn', reasons: warn } : { level: 'ok', reasons: [] };
 }
 

@@ -1,7 +1,8 @@
 // `quiesce flush -C /etc/imapd.conf [--timeout 60s] [--attempts 3] [--json]`: replays what the
 // sync logs still hold with sync_client, then reports per channel what was replayed and what is
-// left. Exit 0 = every replication channel verifiably empty, 4 = something left, 78 = bad imapd.conf,
-// 64 = bad option.
+// left. Exit 0 = every replication channel verifiably empty and no user skipped, 4 = something left
+// (or a skipuser file), 78 = bad imapd.conf, 64 = bad option.
+import { basename } from 'node:path';
 import { realClock, type Clock } from '../clock.js';
 import { parseDuration } from '../config/fields.js';
 import { EXIT } from '../exit-codes.js';
@@ -11,7 +12,7 @@ import { flush, type ChannelFlush, type FlushResult } from './flush.js';
 import { loadImapdConf } from '../config/imapd-conf.js';
 import { describeOutcome, type SyncClientRunner } from './sync-client-run.js';
 import { channelLabel, formatDuration } from '../text.js';
-import type { ChannelBacklog } from './sync-dir.js';
+import { isReplicated, type ChannelBacklog } from './sync-dir.js';
 
 /** The subcommand's options as commander hands them over. */
 export interface FlushCommandOptions {
@@ -91,17 +92,20 @@ function report(r: FlushResult, out: (line: string) => void): void {
     const name = `channel ${channelLabel(c.channel)}`;
     const replayed = c.runs.filter((run) => run.progressed);
     out(`${name}: before: ${files(c.before)}; replayed ${replayed.length} file(s) (${replayed.map((run) => `${run.file} ${run.lines} lines`).join(', ') || 'nothing'}) in ${c.runs.length} run(s), ${c.attempts} attempt(s)`);
-    if (c.empty) {
+    for (const u of c.left.skipped) out(`${name}: user ${u.user} NOT replicated: sync_client skips it (${u.path})`);
+    if (isReplicated(c.left)) {
       out(`${name}: verified empty`);
       continue;
     }
-    out(`${name}: LEFT: ${files(c.left)}`);
-    for (const f of c.left.pending) out(`${name}:   ${f.path}: ${f.lines} lines, ${f.bytes} bytes`);
-    if (c.lastError !== undefined) out(`${name}: last error: ${c.lastError}`);
+    if (!c.empty) {
+      out(`${name}: LEFT: ${files(c.left)}`);
+      for (const f of c.left.pending) out(`${name}:   ${f.path}: ${f.lines} lines, ${f.bytes} bytes`);
+      if (c.lastError !== undefined) out(`${name}: last error: ${c.lastError}`);
+    }
     out(`${name}: replay by hand (replica reachable, once per file, until none is left): ${c.left.replay}`);
   }
   for (const s of r.skipped) out(`channel ${channelLabel(s.channel)}: skipped: ${s.reason}`);
-  const left = r.channels.filter((c) => !c.empty);
+  const left = r.channels.filter((c) => !isReplicated(c.left));
   out(left.length === 0
     ? `flush: every replication channel is empty (verified in ${r.durationMs} ms)`
     : `flush: NOT replicated: ${left.map((c) => channelLabel(c.channel)).join(', ')} (${r.durationMs} ms)`);
@@ -110,7 +114,7 @@ function report(r: FlushResult, out: (line: string) => void): void {
 function files(b: ChannelBacklog): string {
   if (b.error !== undefined) return `UNREADABLE: ${b.error}`;
   if (b.pending.length === 0) return 'empty';
-  return `${b.pending.map((f) => f.kind).join(' + ')}, ${b.lines} lines, ${b.bytes} bytes, oldest entry ${age(b.oldestAgeMs)}`;
+  return `${b.pending.map((f) => basename(f.path)).join(' + ')}, ${b.lines} lines, ${b.bytes} bytes, oldest entry ${age(b.oldestAgeMs)}`;
 }
 
 function age(ms: number | undefined): string {
@@ -118,7 +122,10 @@ function age(ms: number | undefined): string {
 }
 
 function asJson(r: FlushResult, conf: string, exitCode: number): unknown {
-  const backlog = (b: ChannelBacklog) => ({ files: b.pending.map((f) => ({ kind: f.kind, path: f.path, bytes: f.bytes, lines: f.lines })), bytes: b.bytes, lines: b.lines, oldestAgeMs: b.oldestAgeMs ?? null, error: b.error ?? null });
+  const backlog = (b: ChannelBacklog) => ({
+    files: b.pending.map((f) => ({ kind: f.kind, path: f.path, bytes: f.bytes, lines: f.lines })), bytes: b.bytes, lines: b.lines, oldestAgeMs: b.oldestAgeMs ?? null,
+    skippedUsers: b.skipped.map((u) => ({ user: u.user, file: u.path })), error: b.error ?? null,
+  });
   const channel = (c: ChannelFlush) => ({
     channel: c.channel,
     empty: c.empty,

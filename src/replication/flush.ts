@@ -8,15 +8,20 @@
 // EXITS 0 EVEN WHEN THE BATCH FAILED (do_daemon only retries when not in -1 mode), and also when a
 // sync_shutdown_file made it quit without reading anything. So its exit code proves nothing:
 // a run counts as progress only if the file it took (by inode) is no longer pending afterwards.
+//
+// Any other `log*` file (an old sync_client's `log-<pid>`) is replayed with `sync_client -R -f FILE`,
+// which never unlinks what it was given: the flush removes the file once that run exited 0.
 import { existsSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Clock } from '../clock.js';
 import { ignoreEvents, type ReplicationProgress } from './progress.js';
 import type { ImapdConf } from '../config/imapd-conf.js';
 import { FLUSH_DEFAULTS } from '../defaults.js';
-import { replayArgv, replayCommand } from './replay-command.js';
+import { replayArgv, replayFileArgv } from './replay-command.js';
 import { describeOutcome, runSyncClient, type RunOutcome, type SyncClientRunner } from './sync-client-run.js';
-import { channelLabel } from '../text.js';
-import { backlogOf, channelsOf, describeBacklog, isEmpty, sameFile, type Channel, type ChannelBacklog } from './sync-dir.js';
+import { channelLabel, commandLine } from '../text.js';
+import { backlogOf, channelsOf, describeBacklog, isEmpty, isReplicated, sameFile, type Channel, type ChannelBacklog, type PendingFile } from './sync-dir.js';
 
 export { replayArgv, replayCommand } from './replay-command.js';
 
@@ -40,7 +45,8 @@ export interface FlushOptions {
 /** One sync_client run of a flush. */
 export interface FlushRun {
   readonly attempt: number;
-  readonly file: 'log-run' | 'log';
+  /** The file it replayed, by name: `log-run`, `log`, or another `log*` file. */
+  readonly file: string;
   readonly lines: number;
   readonly outcome: RunOutcome;
   readonly progressed: boolean;
@@ -49,7 +55,7 @@ export interface FlushRun {
 /** What a flush did to one channel and what it left. */
 export interface ChannelFlush {
   readonly channel: string;
-  /** Verified on disk after the last run: no log, no log-run, nothing unreadable. */
+  /** Verified on disk after the last run: no log, no log-run, no other log file, nothing unreadable. */
   readonly empty: boolean;
   readonly before: ChannelBacklog;
   readonly left: ChannelBacklog;
@@ -62,7 +68,7 @@ export interface ChannelFlush {
 
 /** The outcome of a flush of every replication channel. */
 export interface FlushResult {
-  /** True only if every replication channel is verifiably empty. */
+  /** True only if every replication channel is verifiably empty and sync_client skips no user. */
   readonly ok: boolean;
   readonly channels: readonly ChannelFlush[];
   /** Channels not flushed, and why (squatter's channel). */
@@ -93,7 +99,7 @@ export async function flushChannels(channels: readonly Channel[], clock: Clock, 
     }
     results.push(await flushChannel(channel, clock, s));
   }
-  return { ok: results.every((r) => r.empty), channels: results, skipped, durationMs: clock.now() - started };
+  return { ok: results.every((r) => isReplicated(r.left)), channels: results, skipped, durationMs: clock.now() - started };
 }
 
 async function flushChannel(channel: Channel, clock: Clock, s: Settings): Promise<ChannelFlush> {
@@ -118,39 +124,56 @@ async function flushChannel(channel: Channel, clock: Clock, s: Settings): Promis
   return { channel: channel.name, empty, before, left, attempts, runs, lastError };
 }
 
-/** Runs sync_client until the channel is empty; returns why it stopped short, or undefined. */
+/**
+ * Runs sync_client until the channel is empty; returns why it stopped short, or undefined. At most
+ * maxRunsPerAttempt runs on log and log-run, and one on each other file.
+ */
 async function attempt(channel: Channel, n: number, runs: FlushRun[], clock: Clock, s: Settings): Promise<string | undefined> {
   if (channel.syncHost === undefined) return `no sync_host${channel.name === '' ? '' : ` or ${channel.name}_sync_host`} in ${channel.confFile}: sync_client cannot run`;
-  for (let i = 0; i < s.maxRunsPerAttempt; i++) {
+  const replayTarget = { confFile: channel.confFile, channel: channel.name };
+  const syncClient = s.syncClient ?? channel.syncClient;
+  for (let rolling = 0; ;) {
     if (cancelled(s)) return 'cancelled';
     const now = await backlogOf(channel, clock);
     if (now.error !== undefined) return `cannot read the sync log: ${now.error}`;
     const target = now.pending[0];
     if (target === undefined) return undefined;
+    if (target.kind !== 'other' && ++rolling > s.maxRunsPerAttempt) return `still not empty after ${s.maxRunsPerAttempt} successful runs: is a writer still appending to ${channelLabel(channel.name)}?`;
     const shutdownFilePresent = channel.shutdownFile !== undefined && existsSync(channel.shutdownFile);
-    const replayTarget = { confFile: channel.confFile, channel: channel.name };
-    const syncClient = s.syncClient ?? channel.syncClient;
-    s.emit({ event: 'replication.flush.run', channel: channel.name, attempt: n, file: target.kind, lines: target.lines, command: replayCommand(replayTarget, syncClient) });
-    const outcome = await s.run(replayArgv(replayTarget, syncClient), { timeoutMs: s.runTimeoutMs, killGraceMs: s.killGraceMs, stopOnConnectFailure: s.stopOnConnectFailure }, clock, s.cancel);
+    const argv = target.kind === 'other' ? replayFileArgv(replayTarget, target.path, syncClient) : replayArgv(replayTarget, syncClient);
+    const file = basename(target.path);
+    s.emit({ event: 'replication.flush.run', channel: channel.name, attempt: n, file, lines: target.lines, command: commandLine(argv) });
+    const outcome = await s.run(argv, { timeoutMs: s.runTimeoutMs, killGraceMs: s.killGraceMs, stopOnConnectFailure: s.stopOnConnectFailure }, clock, s.cancel);
+    const removeFailed = target.kind === 'other' && outcome.kind === 'exited' && outcome.code === 0 ? await removeReplayed(target) : undefined;
     const after = await backlogOf(channel, clock);
     const progressed = !after.pending.some((f) => sameFile(f, target));
-    runs.push({ attempt: n, file: target.kind, lines: target.lines, outcome, progressed });
+    runs.push({ attempt: n, file, lines: target.lines, outcome, progressed });
     s.emit({
       event: 'replication.flush.run-ended', channel: channel.name, attempt: n, outcome: outcome.kind,
       code: outcome.kind === 'exited' ? outcome.code : null, durationMs: outcome.kind === 'spawn-failed' ? 0 : outcome.durationMs,
       progressed, detail: describeOutcome(outcome),
     });
-    if (!progressed) return whyNoProgress(target.kind, outcome, shutdownFilePresent ? channel.shutdownFile : undefined);
+    if (!progressed) return removeFailed ?? whyNoProgress(target, outcome, shutdownFilePresent ? channel.shutdownFile : undefined);
   }
-  return `still not empty after ${s.maxRunsPerAttempt} successful runs: is a writer still appending to ${channelLabel(channel.name)}?`;
 }
 
-function whyNoProgress(file: 'log-run' | 'log', o: RunOutcome, shutdownFile: string | undefined): string {
+/** Removes an other file sync_client replayed; why not, or undefined. */
+async function removeReplayed(f: PendingFile): Promise<string | undefined> {
+  try {
+    await unlink(f.path);
+    return undefined;
+  } catch (e) {
+    return `sync_client replayed ${f.path} but it cannot be removed: ${(e as Error).message}`;
+  }
+}
+
+function whyNoProgress(f: PendingFile, o: RunOutcome, shutdownFile: string | undefined): string {
+  const file = basename(f.path);
   const tail = o.kind === 'spawn-failed' ? '' : lastLines(o.output);
   const said = tail === '' ? '' : ` (its output ends: ${tail})`;
   if (o.kind !== 'exited') return `sync_client on ${file}: ${describeOutcome(o)}${said}`;
   if (shutdownFile !== undefined) return `sync_client on ${file}: ${describeOutcome(o)} without replaying: the sync_shutdown_file ${shutdownFile} was present (sync_client removes it and quits)`;
-  const kept = file === 'log' ? 'log-run (renamed from log) is left behind' : 'log-run is still there';
+  const kept = f.kind === 'log' ? 'log-run (renamed from log) is left behind' : `${file} is still there`;
   return `sync_client on ${file}: ${describeOutcome(o)} but ${kept}: the batch did not reach the replica${said}`;
 }
 

@@ -7,8 +7,8 @@ export type BacklogLevel = 'ok' | 'warn' | 'critical';
 
 /** Everything flush and the backlog watch report, tagged by `event`. Channel `''` is the default one. */
 export type ReplicationProgress =
-  /** A sync_client replay run starts on `file` of `channel`. */
-  | { readonly event: 'replication.flush.run'; readonly channel: string; readonly attempt: number; readonly file: 'log-run' | 'log'; readonly lines: number; readonly command: string }
+  /** A sync_client replay run starts on `file` (its name: log-run, log, or another log file) of `channel`. */
+  | { readonly event: 'replication.flush.run'; readonly channel: string; readonly attempt: number; readonly file: string; readonly lines: number; readonly command: string }
   /** That run ended; `progressed` = the file it took is gone (the batch reached the replica). */
   | { readonly event: 'replication.flush.run-ended'; readonly channel: string; readonly attempt: number; readonly outcome: RunOutcome['kind']; readonly code: number | null; readonly durationMs: number; readonly progressed: boolean; readonly detail: string }
   /** An attempt failed; the next starts after `delayMs`. */

@@ -27,3 +27,27 @@ export function replayArgv(t: ReplayTarget, syncClient: string = SYNC_CLIENT_PAT
 export function replayCommand(t: ReplayTarget, syncClient: string = SYNC_CLIENT_PATH): string {
   return commandLine(replayArgv(t, syncClient));
 }
+
+/**
+ * argv that replays one other `log*` file (an old sync_client's `log-<pid>`, a saved log):
+ * `sync_client -C CONF [-n CHANNEL] -R -f FILE`. sync_client reads FILE and never unlinks it
+ * (imap/sync_log.c: a file it was given is not its own); its exit code is the batch's result.
+ */
+export function replayFileArgv(t: ReplayTarget, file: string, syncClient: string = SYNC_CLIENT_PATH): string[] {
+  return [syncClient, '-C', t.confFile, ...(t.channel === '' ? [] : ['-n', t.channel]), '-R', '-f', file];
+}
+
+/** The same for a person: replay, then remove the file once sync_client succeeded. */
+export function replayFileCommand(t: ReplayTarget, file: string, syncClient: string = SYNC_CLIENT_PATH): string {
+  return `${commandLine(replayFileArgv(t, file, syncClient))} && rm -- ${commandLine([file])}`;
+}
+
+/** argv that replicates one user in full: `sync_client -C CONF [-n CHANNEL] -u USER`. */
+export function userSyncArgv(t: ReplayTarget, user: string, syncClient: string = SYNC_CLIENT_PATH): string[] {
+  return [syncClient, '-C', t.confFile, ...(t.channel === '' ? [] : ['-n', t.channel]), '-u', user];
+}
+
+/** What replicates a user sync_client skips: remove its `skipuser-` file, then sync the user. */
+export function skippedUserCommand(t: ReplayTarget, user: string, skipFile: string, syncClient: string = SYNC_CLIENT_PATH): string {
+  return `rm -- ${commandLine([skipFile])} && ${commandLine(userSyncArgv(t, user, syncClient))}`;
+}

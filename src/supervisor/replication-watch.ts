@@ -1,6 +1,7 @@
 // While running: the sync log backlog of a replication master, checked every sync_backlog_interval,
 // logged when a channel crosses a threshold, shown by `quiesce status` and the metrics; and a
-// `log-run` that no live sync_client works on (what a "monitorsync" cron job did) replayed.
+// `log-run` (or another log file) that no live sync_client works on (what a "monitorsync" cron job
+// did) replayed.
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/types.js';
 import type { Log } from '../log.js';
@@ -9,7 +10,7 @@ import { flushChannels } from '../replication/flush.js';
 import type { ReplicationView } from './replication-of.js';
 import type { StatusSnapshot } from './status.js';
 
-/** A log-run older than this many check intervals, with no live sync_client, is replayed. */
+/** A log-run or other log file older than this many check intervals, with no live sync_client, is replayed. */
 export const STALE_LOG_RUN_INTERVALS = 3;
 
 /** The running backlog watch of one supervisor. */
@@ -42,7 +43,7 @@ export class ReplicationWatch {
     void (async () => {
       while (!this.#stop.signal.aborted) {
         const snap = await watch.check();
-        const stale = snap.channels.filter((c) => c.backlog.pending.some((f) => f.kind === 'log-run') && (c.backlog.oldestAgeMs ?? 0) >= staleMs);
+        const stale = snap.channels.filter((c) => c.backlog.pending.some((f) => f.kind !== 'log') && (c.backlog.oldestAgeMs ?? 0) >= staleMs);
         if (stale.length > 0 && !replicating()) {
           const names = new Set(stale.map((c) => c.backlog.channel));
           const result = await flushChannels(channels.filter((c) => names.has(c.name)), this.#clock, { attempts: 1, cancel: this.#stop.signal });
@@ -65,7 +66,7 @@ export class ReplicationWatch {
     return {
       level: snap.level,
       checkedAgoMs: snap.checkedAtMs === undefined ? undefined : this.#clock.now() - snap.checkedAtMs,
-      channels: snap.channels.map((c) => ({ channel: c.backlog.channel, level: c.level, files: c.backlog.files.length, bytes: c.backlog.bytes, lines: c.backlog.lines, oldestAgeMs: c.backlog.oldestAgeMs ?? null })),
+      channels: snap.channels.map((c) => ({ channel: c.backlog.channel, level: c.level, files: c.backlog.files.length, bytes: c.backlog.bytes, lines: c.backlog.lines, oldestAgeMs: c.backlog.oldestAgeMs ?? null, skippedUsers: c.backlog.skipped.map((u) => u.user) })),
     };
   }
 }

@@ -12,7 +12,7 @@ import { describeOneShot, isOneShotSuccess, OneShot } from './one-shot.js';
 import type { PhaseKind, StopMode } from './phase.js';
 import { reportProgress } from './progress.js';
 import { costOf, PHASE_OF_STEP, STEP_LABEL, stepDetail, stepName, SWEEP, type ShutdownStep, type StepKind } from './shutdown-steps.js';
-import { backlogWithReplay, drainSyncLogs, pending, type ChannelBacklog, type Replication } from './sync-drain.js';
+import { backlogWithReplay, drainSyncLogs, notReplicated, type ChannelBacklog, type Replication } from './sync-drain.js';
 
 /** The phases a shutdown goes through after `draining`, in order. */
 type LaterPhase = Extract<PhaseKind, 'stopping-daemons' | 'shutdown-commands'>;
@@ -239,7 +239,7 @@ export class ShutdownRun {
     const replication = this.#input.replication;
     if (replication === undefined) return [];
     const all = replication.read();
-    const left = pending(all);
+    const left = notReplicated(all);
     if (left.length === 0) this.#deps.log.emit({ event: 'replication.verified', channels: all.length });
     else this.#deps.log.emit({ event: 'replication.left', backlog: left.map(backlogWithReplay) });
     return left;

@@ -24,6 +24,6 @@ export interface StatusSnapshot {
   readonly replication?: {
     readonly level: 'ok' | 'warn' | 'critical';
     readonly checkedAgoMs: number | undefined;
-    readonly channels: readonly { readonly channel: string; readonly level: string; readonly files: number; readonly bytes: number; readonly lines: number; readonly oldestAgeMs: number | null }[];
+    readonly channels: readonly { readonly channel: string; readonly level: string; readonly files: number; readonly bytes: number; readonly lines: number; readonly oldestAgeMs: number | null; readonly skippedUsers: readonly string[] }[];
   };
 }

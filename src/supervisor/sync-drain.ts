@@ -3,7 +3,7 @@
 // verify that nothing is left to replicate.
 import type { Clock } from '../clock.js';
 import type { Log } from '../log.js';
-import { describeBacklog as describeChannel, isEmpty, type ChannelBacklog } from '../replication/sync-dir.js';
+import { awaitsSyncClient, describeBacklog as describeChannel, isReplicated, type ChannelBacklog } from '../replication/sync-dir.js';
 
 export type { ChannelBacklog } from '../replication/sync-dir.js';
 
@@ -27,11 +27,12 @@ export const DRAIN_POLL_MS = 25;
 /** What is left in a channel and the command that replays it. */
 export const backlogWithReplay = (b: ChannelBacklog): string => `${describeChannel(b)}; replay with: ${b.replay}`;
 
-/** Channels with something pending (or unreadable: then not verifiably empty). */
-export const pending = (all: readonly ChannelBacklog[]): ChannelBacklog[] => all.filter((b) => !isEmpty(b));
+/** Channels not replicated: a file pending, a user skipped, or something unreadable (then not verifiably empty). */
+export const notReplicated = (all: readonly ChannelBacklog[]): ChannelBacklog[] => all.filter((b) => !isReplicated(b));
 
 /**
- * Waits until no channel has a pending file, the drain timeout passes, nothing can drain the logs
+ * Waits until no channel has a `log` or `log-run` (what the rolling sync_client drains; other log
+ * files and skipped users are the SHUTDOWN flush's, and the verdict's), the drain timeout passes, nothing can drain the logs
  * any more (no live sync_client), or `skip` aborts (a second shutdown signal). Returns what is left.
  */
 export async function drainSyncLogs(r: Replication, deps: { clock: Clock; log: Log; progressIntervalMs: number }, skip: AbortSignal): Promise<readonly ChannelBacklog[]> {
@@ -40,7 +41,7 @@ export async function drainSyncLogs(r: Replication, deps: { clock: Clock; log: L
   const deadline = started + r.drainTimeoutMs;
   let nextReport = started;
   for (;;) {
-    const left = pending(r.read());
+    const left = r.read().filter(awaitsSyncClient);
     if (left.length === 0) {
       log.emit({ event: 'replication.drained', durationMs: clock.now() - started });
       return left;

@@ -1,8 +1,10 @@
 // While a real Cyrus master runs: its sync log backlog is shown by `quiesce status` and the metrics,
 // level changes are logged, and a `log-run` that no sync_client works on (one died mid-batch) is
-// replayed by quiesce itself, so the replica catches up without a cron job.
+// replayed by quiesce itself, so the replica catches up without a cron job. An old sync_client's
+// `log-<pid>` is replayed too (real `sync_client -R -f`), and a `skipuser-` file is counted until
+// the stop's verdict.
 import { afterEach, expect, it } from 'vitest';
-import { renameSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { StatusSnapshot } from '../../src/supervisor/status.js';
@@ -67,6 +69,40 @@ describeCyrus('replication backlog while running', () => {
 
     a.kill('SIGQUIT');
     expect((await a.exited).code).toBe(0);
+    b.kill('SIGQUIT');
+    expect((await b.exited).code).toBe(0);
+  });
+
+  it('replays an old sync_client\'s log-<pid> with sync_client -R -f, and a skipuser- file shows in status and metrics and makes the stop exit 4 naming the user', async () => {
+    const dir = tempDir();
+    const metricsPort = await freePort();
+    const p = await createPair(dir, { syncClient: false, masterSupervisor: ['sync_backlog_interval: 300ms', `metrics_port: ${metricsPort}`] });
+    pair = p;
+    const { a, b } = await startSides(dir, p);
+    const load = await deliverUntil(p.a.lmtpPort, 'alice', { parallel: 2, limit: 10, stop: new AbortController().signal });
+    expect(load.acknowledged).toHaveLength(10);
+    const syncDir = join(p.a.cyrus.confDir, 'sync');
+    // 10 deliveries stay under the default warn thresholds: the skipped user alone raises the level
+    writeFileSync(join(syncDir, 'skipuser-bob'), '');
+    const warned = await a.waitForLog((l) => l.event === 'replication.backlog-level' && l.to === 'warn');
+    expect(warned.reasons).toEqual([`user bob skipped (${join(syncDir, 'skipuser-bob')})`]);
+    const status = JSON.parse((await cli(['status', '--json', '-c', p.a.asMaster])).out) as StatusSnapshot;
+    expect(status.replication?.channels[0]).toMatchObject({ channel: '', level: 'warn', skippedUsers: ['bob'] });
+    expect((await cli(['status', '-c', p.a.asMaster])).out).toMatch(/^channel \(default\): user bob NOT replicated: sync_client skips it/m);
+    expect(await metrics(metricsPort)).toMatch(/^quiesce_sync_skipped_users\{channel="\(default\)"\} 1$/m);
+
+    // Cyrus 2.4's sync_client named its batch log-<pid>; a 3.x sync_client never looks at it
+    renameSync(join(syncDir, 'log'), join(syncDir, 'log-4242'));
+    const recovered = await a.waitForLog(ev('replication.recovered'));
+    expect(recovered).toMatchObject({ channel: '', empty: true });
+    expect(existsSync(join(syncDir, 'log-4242'))).toBe(false);
+    expect((await messageIdsOf(p.b.imapPort, 'alice')).sort()).toEqual([...load.acknowledged].sort());
+
+    a.kill('SIGQUIT');
+    expect((await a.exited).code).toBe(4);
+    const left = a.logs.find(ev('replication.left'));
+    expect(JSON.stringify(left?.backlog)).toContain(`user bob NOT replicated (sync_client skips it: ${join(syncDir, 'skipuser-bob')})`);
+    expect(a.logs.find(ev('shutdown.done'))?.verdict).toMatch(/user bob NOT replicated/);
     b.kill('SIGQUIT');
     expect((await b.exited).code).toBe(0);
   });

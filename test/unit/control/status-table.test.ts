@@ -17,6 +17,23 @@ describe('renderStatus', () => {
     );
   });
 
+  it('shows the sync log backlog per channel, and every user sync_client skips', () => {
+    const replication = {
+      level: 'warn' as const, checkedAgoMs: 2_000,
+      channels: [
+        { channel: '', level: 'warn', files: 2, bytes: 840, lines: 21, oldestAgeMs: 65_000, skippedUsers: ['bob'] },
+        { channel: 'east', level: 'ok', files: 0, bytes: 0, lines: 0, oldestAgeMs: null, skippedUsers: [] },
+      ],
+    };
+    expect(renderStatus({ ...snapshot('running'), replication }).split('\n').slice(-5)).toEqual([
+      'sync log backlog: WARN (checked 2s ago)',
+      'CHANNEL    LEVEL  FILES  LINES  BYTES  OLDEST',
+      '(default)  warn   2      21     840    1m05s',
+      'east       ok     0      0      0      -',
+      'channel (default): user bob NOT replicated: sync_client skips it (skipuser file)',
+    ]);
+  });
+
   it('says so when there are no entries', () => {
     expect(renderStatus({ ...snapshot(), units: [] })).toContain('(no entries)');
   });

@@ -75,6 +75,24 @@ describe('buildShutdownReport', () => {
   });
 });
 
+describe('buildShutdownReport, sync logs', () => {
+  it('names each channel not replicated, its files, and each user sync_client skips, with what replicates it', () => {
+    const notReplicated: ShutdownReport['notReplicated'] = [{
+      channel: 'east', files: ['/var/lib/cyrus/sync/east/log-4242'], pending: [], bytes: 30, lines: 2, oldestAgeMs: 9_000,
+      skipped: [{ user: 'bob', path: '/var/lib/cyrus/sync/east/skipuser-bob' }], replay: 'sync_client ... -R -f ...; rm -- ... && sync_client ... -u bob', error: undefined,
+    }];
+    const doc = buildShutdownReport({ ...failed, commands: [], stops: [], notReplicated }, ctx);
+    expect(doc.verdict.reasons.slice(0, 2)).toEqual([
+      'sync log channel east not replicated: 2 line(s), 30 bytes in /var/lib/cyrus/sync/east/log-4242',
+      'sync log channel east: user bob not replicated: sync_client skips it (/var/lib/cyrus/sync/east/skipuser-bob)',
+    ]);
+    expect(doc.notReplicated).toEqual([{
+      channel: 'east', files: ['/var/lib/cyrus/sync/east/log-4242'], bytes: 30, lines: 2, oldestAgeMs: 9_000,
+      skippedUsers: [{ user: 'bob', file: '/var/lib/cyrus/sync/east/skipuser-bob' }], replay: 'sync_client ... -R -f ...; rm -- ... && sync_client ... -u bob',
+    }]);
+  });
+});
+
 describe('writeReportAtomically', () => {
   const dirs: string[] = [];
   afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));

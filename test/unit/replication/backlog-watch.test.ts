@@ -11,7 +11,7 @@ const channel = (name: string): Channel => ({ name, logPath: `/c/sync/${name}/lo
 
 function backlog(name: string, bytes: number, oldestAgeMs: number | undefined, error?: string): ChannelBacklog {
   const files = bytes > 0 ? [`/c/sync/${name}/log`] : [];
-  return { channel: name, files, pending: [], bytes, lines: Math.ceil(bytes / 20), oldestAgeMs: files.length > 0 ? oldestAgeMs : undefined, replay: 'sync_client', error };
+  return { channel: name, files, pending: [], bytes, lines: Math.ceil(bytes / 20), oldestAgeMs: files.length > 0 ? oldestAgeMs : undefined, skipped: [], replay: 'sync_client', error };
 }
 
 describe('levelOf', () => {
@@ -30,6 +30,12 @@ describe('levelOf', () => {
   it('names the crossed thresholds, and counts an unreadable channel as critical', () => {
     expect(levelOf(backlog('', 20 * 1024, 3 * 60_000)).reasons).toEqual(['bytes 20480 >= 10240', 'oldest entry 180000 ms >= 120000 ms']);
     expect(levelOf(backlog('', 0, undefined, 'EACCES'))).toEqual({ level: 'critical', reasons: ['unreadable: EACCES'] });
+  });
+  it('counts a user sync_client skips as warn, on top of what the thresholds say', () => {
+    const skipped = [{ user: 'bob', path: '/c/sync/skipuser-bob' }];
+    expect(levelOf({ ...backlog('', 0, undefined), skipped })).toEqual({ level: 'warn', reasons: ['user bob skipped (/c/sync/skipuser-bob)'] });
+    expect(levelOf({ ...backlog('', 20 * 1024, 0), skipped }).reasons).toEqual(['bytes 20480 >= 10240', 'user bob skipped (/c/sync/skipuser-bob)']);
+    expect(levelOf({ ...backlog('', 100 * 1024, 0), skipped }).level).toBe('critical');
   });
 });
 

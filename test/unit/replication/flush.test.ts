@@ -122,6 +122,51 @@ describe('flush', () => {
     expect(r.channels[0]?.lastError).toMatch(/is a writer still appending/);
   });
 
+  it('replays another log file (an old log-<pid>) with sync_client -R -f, removes it once that exited 0, and replays log too', async () => {
+    const old = join(dir, 'sync/log-4242');
+    writeFileSync(old, 'USER alice\n');
+    writeFileSync(log(), 'MAILBOX user.b\n');
+    const calls: (readonly string[])[] = [];
+    const events: ReplicationProgress[] = [];
+    const r = await flush(conf, new JumpingClock(), { runner: fakeSyncClient(() => true, calls), onEvent: (e) => events.push(e) });
+    expect(r.ok).toBe(true);
+    expect(calls).toEqual([
+      ['/usr/lib/cyrus/bin/sync_client', '-C', conf.file, '-R', '-1'],
+      ['/usr/lib/cyrus/bin/sync_client', '-C', conf.file, '-R', '-f', old],
+    ]);
+    expect(r.channels[0]?.runs.map((x) => [x.file, x.progressed])).toEqual([['log', true], ['log-4242', true]]);
+    expect(existsSync(old)).toBe(false);
+    expect(events.filter((e) => e.event === 'replication.flush.run').map((e) => e.event === 'replication.flush.run' && e.command)).toEqual([
+      `/usr/lib/cyrus/bin/sync_client -C ${conf.file} -R -1`,
+      `/usr/lib/cyrus/bin/sync_client -C ${conf.file} -R -f ${old}`,
+    ]);
+  });
+
+  it('keeps another log file when its sync_client run fails, and names it', async () => {
+    const old = join(dir, 'sync/log-4242');
+    writeFileSync(old, 'USER alice\n');
+    const failed: SyncClientRunner = () => Promise.resolve({ kind: 'exited', code: 75, signal: null, durationMs: 4, output: 'IOERROR: user alice\n' });
+    const r = await flush(conf, new JumpingClock(), { runner: failed, attempts: 1 });
+    expect(r.ok).toBe(false);
+    expect(existsSync(old)).toBe(true);
+    expect(r.channels[0]?.lastError).toMatch(/sync_client on log-4242: exited 75 .*its output ends: IOERROR: user alice/);
+    expect(r.channels[0]?.left.files).toEqual([old]);
+  });
+
+  it('is not ok while sync_client skips a user, though nothing is pending, and runs nothing for it', async () => {
+    writeFileSync(join(dir, 'sync/skipuser-alice'), '');
+    const calls: (readonly string[])[] = [];
+    const r = await flush(conf, new JumpingClock(), { runner: fakeSyncClient(() => true, calls) });
+    expect(calls).toEqual([]);
+    expect(r.ok).toBe(false);
+    expect(r.channels[0]).toMatchObject({ empty: true, left: { skipped: [{ user: 'alice', path: join(dir, 'sync/skipuser-alice') }] } });
+    const lines: string[] = [];
+    expect(await runFlushCommand({ config: conf.file }, (l) => lines.push(l), { runner: fakeSyncClient(() => true), clock: new JumpingClock() })).toBe(4);
+    expect(lines).toContain(`channel (default): user alice NOT replicated: sync_client skips it (${join(dir, 'sync/skipuser-alice')})`);
+    expect(lines).toContain(`channel (default): replay by hand (replica reachable, once per file, until none is left): rm -- ${join(dir, 'sync/skipuser-alice')} && /usr/lib/cyrus/bin/sync_client -C ${conf.file} -u alice`);
+    expect(lines.at(-1)).toMatch(/^flush: NOT replicated: \(default\)/);
+  });
+
   it('stops between attempts when cancelled', async () => {
     writeFileSync(log(), 'MAILBOX user.a\n');
     const cancel = new AbortController();

@@ -7,7 +7,7 @@ import { ManualClock } from '../../../src/clock.js';
 import { loadImapdConf, type ImapdConf } from '../../../src/config/imapd-conf.js';
 import { countLines, countLinesSync, LINE_COUNT_CHUNK_BYTES } from '../../../src/replication/line-count.js';
 import { replayCommand } from '../../../src/replication/replay-command.js';
-import { backlogOf, backlogOfSync, channelsOf, describeBacklog, isEmpty, type Channel } from '../../../src/replication/sync-dir.js';
+import { awaitsSyncClient, backlogOf, backlogOfSync, channelsOf, describeBacklog, isEmpty, isReplicated, type Channel } from '../../../src/replication/sync-dir.js';
 
 let dir: string;
 beforeEach(() => {
@@ -96,6 +96,70 @@ describe('backlogOf', () => {
     const b = await backlogOf(channel, new ManualClock(Date.now()));
     expect(b.pending.map((f) => f.kind)).toEqual(['log-run']);
     expect(b.lines).toBe(6);
+  });
+
+  it('counts every other log* file of the channel directory (an old log-<pid>), not the named channels\' directories', async () => {
+    const [def, east] = channelsOf(conf('sync_log_channels: "" east logs\n')) as [Channel, Channel];
+    mkdirSync(join(dir, 'conf/sync/east'), { recursive: true });
+    mkdirSync(join(dir, 'conf/sync/logs'), { recursive: true }); // channel "logs": a directory, never a log of the default channel
+    writeFileSync(join(dir, 'conf/sync/log-4242'), lines(2));
+    writeFileSync(join(dir, 'conf/sync/log.saved'), lines(1));
+    writeFileSync(def.logPath, lines(1, 'bob'));
+    writeFileSync(join(dir, 'conf/sync/east/log-17'), lines(1));
+    const clock = new ManualClock(Date.now());
+    const b = await backlogOf(def, clock);
+    expect(b.pending.map((f) => [f.kind, f.path, f.lines])).toEqual([
+      ['log', def.logPath, 2],
+      ['other', join(dir, 'conf/sync/log-4242'), 4],
+      ['other', join(dir, 'conf/sync/log.saved'), 2],
+    ]);
+    expect(b.lines).toBe(8);
+    expect(isEmpty(b)).toBe(false);
+    expect(awaitsSyncClient(b)).toBe(true);
+    expect(b.replay).toBe([
+      `/usr/lib/cyrus/bin/sync_client -C ${dir}/imapd.conf -R -1`,
+      `/usr/lib/cyrus/bin/sync_client -C ${dir}/imapd.conf -R -f ${dir}/conf/sync/log-4242 && rm -- ${dir}/conf/sync/log-4242`,
+      `/usr/lib/cyrus/bin/sync_client -C ${dir}/imapd.conf -R -f ${dir}/conf/sync/log.saved && rm -- ${dir}/conf/sync/log.saved`,
+    ].join('; '));
+    expect(describeBacklog(b)).toMatch(/^channel \(default\): log \+ log-4242 \+ log\.saved, 8 lines, \d+ bytes, oldest /);
+    expect(backlogOfSync(def, clock)).toEqual(b);
+    // only other files: nothing the rolling sync_client drains, still not replicated
+    const e = await backlogOf(east, clock);
+    expect(e.pending.map((f) => f.kind)).toEqual(['other']);
+    expect(awaitsSyncClient(e)).toBe(false);
+    expect(isReplicated(e)).toBe(false);
+    expect(e.replay).toBe(`/usr/lib/cyrus/bin/sync_client -C ${dir}/imapd.conf -n east -R -f ${dir}/conf/sync/east/log-17 && rm -- ${dir}/conf/sync/east/log-17`);
+  });
+
+  it('names every user a skipuser- file makes sync_client skip: empty, yet not replicated', async () => {
+    const [def, east] = channelsOf(conf('sync_log_channels: "" east\n')) as [Channel, Channel];
+    mkdirSync(join(dir, 'conf/sync/east'), { recursive: true });
+    writeFileSync(join(dir, 'conf/sync/skipuser-bob'), '');
+    writeFileSync(join(dir, 'conf/sync/skipuser-alice.smith'), '');
+    writeFileSync(join(dir, 'conf/sync/skipuser-'), ''); // no user: sync_client never looks for it
+    const clock = new ManualClock(Date.now());
+    const b = await backlogOf(def, clock);
+    expect(b.skipped).toEqual([
+      { user: 'alice.smith', path: join(dir, 'conf/sync/skipuser-alice.smith') },
+      { user: 'bob', path: join(dir, 'conf/sync/skipuser-bob') },
+    ]);
+    expect(isEmpty(b)).toBe(true);
+    expect(awaitsSyncClient(b)).toBe(false);
+    expect(isReplicated(b)).toBe(false);
+    expect(describeBacklog(b)).toBe(`channel (default): empty, but user alice.smith NOT replicated (sync_client skips it: ${dir}/conf/sync/skipuser-alice.smith), user bob NOT replicated (sync_client skips it: ${dir}/conf/sync/skipuser-bob)`);
+    expect(b.replay).toBe(`rm -- ${dir}/conf/sync/skipuser-alice.smith && /usr/lib/cyrus/bin/sync_client -C ${dir}/imapd.conf -u alice.smith; rm -- ${dir}/conf/sync/skipuser-bob && /usr/lib/cyrus/bin/sync_client -C ${dir}/imapd.conf -u bob`);
+    expect(backlogOfSync(def, clock)).toEqual(b);
+    // another channel's directory has its own
+    expect((await backlogOf(east, clock)).skipped).toEqual([]);
+  });
+
+  it('marks a channel directory that cannot be listed as an error', () => {
+    const [channel] = channelsOf(conf('')) as [Channel];
+    mkdirSync(join(dir, 'conf'), { recursive: true });
+    writeFileSync(join(dir, 'conf/sync'), ''); // a file where the directory should be: ENOTDIR
+    const b = backlogOfSync(channel, new ManualClock(Date.now()));
+    expect(b.error).toMatch(/conf\/sync: .*ENOTDIR/);
+    expect(isReplicated(b)).toBe(false);
   });
 
   it('marks an unreadable file as an error, so the channel is not verifiably empty', async () => {

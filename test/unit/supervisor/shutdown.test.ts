@@ -23,16 +23,21 @@ SHUTDOWN:
   flush: { cmd: "/usr/lib/cyrus/bin/sync_client -f /var/lib/cyrus/sync/log", timeout: 30s, quit_timeout: 3s, term_timeout: 1s }
 `;
 
-const backlog = (files: number): ChannelBacklog => ({
-  channel: '', files: Array.from({ length: files }, () => '/var/lib/cyrus/sync/log'), pending: [], bytes: files * 40, lines: files, oldestAgeMs: files > 0 ? 1_000 : undefined,
-  replay: 'sync_client -f /var/lib/cyrus/sync/log', error: undefined,
-});
+const backlog = (files: number): ChannelBacklog => {
+  const pending = Array.from({ length: files }, (_, i) => ({ kind: 'log' as const, path: '/var/lib/cyrus/sync/log', bytes: 40, lines: 1, bornMs: 0, modifiedMs: 0, ino: i + 1 }));
+  return {
+    channel: '', files: pending.map((f) => f.path), pending, bytes: files * 40, lines: files, oldestAgeMs: files > 0 ? 1_000 : undefined,
+    skipped: [], replay: 'sync_client -f /var/lib/cyrus/sync/log', error: undefined,
+  };
+};
 
 interface Options {
   /** How the SHUTDOWN command exits once started; undefined: it hangs. */
   readonly flushExit?: number;
   /** How many sync log reads still find something pending. */
   readonly pendingReads?: number;
+  /** What every sync log read finds instead (pendingReads is then unused). */
+  readonly backlog?: ChannelBacklog;
   /** Processes that ignore SIGQUIT (they leave on SIGTERM). */
   readonly stubborn?: (p: FakeProcess) => boolean;
   /** The first sync_client exits 0 on the drain's SIGHUP. */
@@ -72,7 +77,7 @@ function shutdownWorld(o: Options = {}) {
       mode: 'graceful', trigger: 'SIGQUIT', steps: shutdownSteps(w.config, true), drain: [pool], retiring: [],
       daemon: (name) => daemons.get(name), tagPrefix: `quiesce-unit-test-${process.pid}-`, enter: (phase) => void phases.push(phase),
       replication: {
-        read: () => [backlog(reads++ < (o.pendingReads ?? 0) ? 1 : 0)],
+        read: () => [o.backlog ?? backlog(reads++ < (o.pendingReads ?? 0) ? 1 : 0)],
         drainTimeoutMs: w.config.supervisor.syncDrainTimeoutMs,
         replicating: () => isReplicating(view, units),
         wake: () => wakeSyncClients(view, units, woken, w.clock.now(), () => o.syncAsleep),
@@ -114,6 +119,20 @@ describe('ShutdownRun', () => {
       'daemons: stopping DAEMON idled', 'daemons: stopping DAEMON syncclient', 'SHUTDOWN flush',
     ]);
     expect(w.events('replication.verified')).toEqual([{ event: 'replication.verified', channels: 1 }]);
+  });
+
+  it('does not wait for what the rolling sync_client never drains (another log file, a skipped user), and judges it not replicated: exit 4', async () => {
+    const other = { kind: 'other' as const, path: '/var/lib/cyrus/sync/log-4242', bytes: 11, lines: 1, bornMs: 0, modifiedMs: 0, ino: 9 };
+    const stuck: ChannelBacklog = { ...backlog(0), files: [other.path], pending: [other], bytes: 11, lines: 1, oldestAgeMs: 5_000, skipped: [{ user: 'alice', path: '/var/lib/cyrus/sync/skipuser-alice' }] };
+    const w = shutdownWorld({ flushExit: 0, backlog: stuck });
+    const sync = w.daemons.get('syncclient')?.liveChildren()[0] as FakeProcess;
+    const report = await w.finish();
+    expect(w.events('replication.drained')).toHaveLength(1);
+    expect(w.events('replication.backlog')).toEqual([]);
+    expect(sync.received.filter((r) => r.step === undefined)).toEqual([]);
+    expect(report.exitCode).toBe(EXIT.shutdownFailed);
+    expect(report.notReplicated).toEqual([stuck]);
+    expect(report.verdict).toMatch(/log-4242, 1 lines, 11 bytes.*user alice NOT replicated \(sync_client skips it: \/var\/lib\/cyrus\/sync\/skipuser-alice\)/);
   });
 
   it('wakes the rolling sync_client once (SIGHUP) when the drain finds something pending, and only it', async () => {
