@@ -101,12 +101,22 @@ export const FLUSH_DEFAULTS = {
   /** Wait between two attempts of a channel. */
   retryDelayMs: 5_000,
   /**
-   * Runs per attempt. With the writers stopped a channel needs at most 2 (log-run, then log); a
-   * channel still not empty after this many successful runs has a writer still appending.
+   * Runs per attempt on log and log-run. With the writers stopped a channel needs at most 2
+   * (log-run, then log); a channel still not empty after this many successful runs has a writer
+   * still appending. Each other log* file gets one run more.
    */
   maxRunsPerAttempt: 4,
   /** Stop a run at its first "Can not connect to server" instead of waiting in the backoff. */
   stopOnConnectFailure: true,
+} as const;
+
+/**
+ * While a rolling sync_client says it cannot reach its replica: how often quiesce looks at the
+ * replica's address, and how long one look waits for the connection to be accepted.
+ */
+export const REPLICA_PROBE = {
+  intervalMs: 1_000,
+  timeoutMs: 1_000,
 } as const;
 
 /** Defaults of the pair file. */

@@ -83,6 +83,8 @@ export type LogEvent =
   | { event: 'replication.left'; backlog: readonly string[] }
   | { event: 'replication.config-error'; message: string }
   | { event: 'replication.recovered'; channel: string; empty: boolean; detail: string }
+  | { event: 'replication.replica-down'; channel: string; entry: string; address: string; probing: boolean; line: string }
+  | { event: 'replication.replica-back'; channel: string; address: string; downForMs: number; woken: number; restarted: number }
   | { event: 'replication.backlog-level'; channel: string; from: string; to: string; bytes: number; lines: number; oldestAgeMs: number | null; reasons: readonly string[] };
 
 export type LogEventName = LogEvent['event'];
@@ -166,5 +168,7 @@ export const LEVEL: { readonly [K in LogEventName]: LevelRule<K> } = {
   'replication.config-error': 'error',
   'replication.backlog-level': 'warn',
   'replication.recovered': 'warn',
+  'replication.replica-down': 'warn',
+  'replication.replica-back': 'info',
 };
 

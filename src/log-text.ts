@@ -136,7 +136,11 @@ export function describe(e: LogEvent): string {
     case 'replication.config-error':
       return `replication not watched: ${e.message}`;
     case 'replication.recovered':
-      return `sync log channel ${channelLabel(e.channel)}: a log-run no sync_client was working on was replayed: ${e.empty ? 'channel empty now' : `not emptied (${e.detail})`}`;
+      return `sync log channel ${channelLabel(e.channel)}: a log-run or other log file no sync_client was working on was replayed: ${e.empty ? 'channel empty now' : `not emptied (${e.detail})`}`;
+    case 'replication.replica-down':
+      return `sync log channel ${channelLabel(e.channel)}: ${e.entry} cannot reach the replica at ${e.address}${e.probing ? '; quiesce looks every second and wakes it once the replica answers' : '; quiesce cannot look for its return, sync_client retries on its own'} (${e.line})`;
+    case 'replication.replica-back':
+      return `sync log channel ${channelLabel(e.channel)}: the replica at ${e.address} answers again after ${formatDuration(e.downForMs)}: ${e.woken} sync_client(s) woken, ${e.restarted} restarted`;
     case 'replication.backlog-level':
       return `sync log channel ${channelLabel(e.channel)}: backlog ${e.from} -> ${e.to.toUpperCase()} (${e.lines} lines, ${e.bytes} bytes${e.oldestAgeMs === null ? '' : `, oldest ${formatDuration(e.oldestAgeMs)}`})${e.reasons.length > 0 ? `: ${e.reasons.join(', ')}` : ''}`;
     default:

@@ -96,6 +96,8 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'replication.config-error':
     case 'replication.backlog-level':
     case 'replication.recovered':
+    case 'replication.replica-down':
+    case 'replication.replica-back':
       return undefined;
     default:
       return unreachable(e);

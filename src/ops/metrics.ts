@@ -21,6 +21,7 @@
 //   quiesce_sync_backlog_oldest_seconds{channel}          gauge    age of the oldest pending entry (0 when empty)
 //   quiesce_sync_backlog_level{channel}                   gauge    0 ok, 1 warn, 2 critical (SUPERVISOR.sync_backlog_* thresholds)
 //   quiesce_sync_skipped_users{channel}                   gauge    users sync_client skips (skipuser-<userid> files in the channel's directory)
+//   quiesce_sync_replica_returns_total{channel}           counter  replica back after an outage: quiesce woke its rolling sync_client
 //   quiesce_log_failing                                   gauge    1 while the log file cannot be written (lines go to stderr)
 //   quiesce_log_write_failures_total                      counter  writes to the log that failed
 //   quiesce_log_lines_lost_total{reason}                  counter  reason="fallback" (written to stderr instead) or "dropped"
@@ -50,6 +51,7 @@ export class QuiesceMetrics {
   readonly #shutdownSeconds: Gauge;
   readonly #shutdownExitCode: Gauge;
   readonly #reportFailures: Counter;
+  readonly #replicaReturns: Counter<'channel'>;
 
   constructor(status: () => StatusSnapshot) {
     const registers = [this.registry];
@@ -137,6 +139,7 @@ export class QuiesceMetrics {
     this.#commands = new Counter({ name: 'quiesce_shutdown_commands_total', help: 'SHUTDOWN commands run, by result.', labelNames: ['entry', 'result'], registers });
     this.#shutdownSeconds = new Gauge({ name: 'quiesce_shutdown_duration_seconds', help: 'Duration of the finished shutdown.', registers });
     this.#reportFailures = new Counter({ name: 'quiesce_report_write_failures_total', help: 'Shutdown reports that could not be written.', registers });
+    this.#replicaReturns = new Counter({ name: 'quiesce_sync_replica_returns_total', help: 'Replica returns after an outage that quiesce saw and woke the rolling sync_client for.', labelNames: ['channel'], registers });
     this.#shutdownExitCode = new Gauge({ name: 'quiesce_shutdown_exit_code', help: 'Exit code decided by the finished shutdown.', registers });
   }
 
@@ -151,6 +154,7 @@ export class QuiesceMetrics {
     else if (e.event === 'config.reload-rejected') this.#reloads.inc({ result: 'rejected' });
     else if (e.event === 'shutdown.escalate') this.#escalations.inc({ level: e.escalation });
     else if (e.event === 'report.failed') this.#reportFailures.inc();
+    else if (e.event === 'replication.replica-back') this.#replicaReturns.inc({ channel: channelLabel(e.channel) });
     else if (e.event === 'shutdown.command-done') this.#commands.inc({ entry: e.entry, result: e.ok ? 'ok' : 'failed' });
     else if (e.event === 'shutdown.done') {
       this.#shutdownSeconds.set(e.durationMs / 1000);

@@ -37,7 +37,7 @@ export type SyncClientRunner = (argv: readonly string[], limits: RunLimits, cloc
 /** Output kept for messages: the tail, in characters. */
 const OUTPUT_TAIL_CHARS = 4_000;
 /** sync_client's stderr line before each reconnect sleep (imap/sync_client.c replica_connect). */
-const CONNECT_FAILURE = /Can not connect to server[^\n]*/;
+export const CONNECT_FAILURE = /Can not connect to server[^\n]*/;
 
 type StopReason = { kind: 'timed-out' } | { kind: 'unreachable'; line: string } | { kind: 'cancelled' };
 

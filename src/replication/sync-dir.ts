@@ -34,6 +34,8 @@ export interface Channel {
   readonly confFile: string;
   /** `<channel>_sync_host`, else `sync_host`: sync_client cannot run without it. */
   readonly syncHost: string | undefined;
+  /** `<channel>_sync_port`, else `sync_port` (unset: the `csync` service, or a port in syncHost). */
+  readonly syncPort: string | undefined;
   /** `<channel>_sync_shutdown_file`, else `sync_shutdown_file`. */
   readonly shutdownFile: string | undefined;
   /** The sync_client that replays it (the instance's own: its rolling DAEMON's, or SUPERVISOR.bin_dir's). */
@@ -107,6 +109,7 @@ export function channelsOf(conf: ImapdConf, syncClient: string = SYNC_CLIENT_PAT
       consumer: name === 'squatter' ? 'squatter' : 'sync_client',
       confFile: conf.file,
       syncHost: channelSetting(conf, name, 'sync_host'),
+      syncPort: channelSetting(conf, name, 'sync_port'),
       shutdownFile: channelSetting(conf, name, 'sync_shutdown_file'),
       syncClient,
     };

@@ -17,8 +17,8 @@ export interface ReplicationView {
   readonly read: () => readonly ChannelBacklog[];
   /** How long the drain waits for the rolling sync_client (SUPERVISOR.sync_drain_timeout). */
   readonly drainTimeoutMs: number;
-  /** The DAEMON entries that run the rolling sync_client. */
-  readonly syncClients: ReadonlySet<string>;
+  /** The DAEMON entries that run the rolling sync_client, and the channel each replays (`-n`; `''` the default one). */
+  readonly syncClients: ReadonlyMap<string, string>;
 }
 
 /** The replication of `config`, or undefined when it is not a replication master (pure but for `read`). */
@@ -33,8 +33,18 @@ export function replicationOf(config: Config, clock: Clock): ReplicationView | u
     channels,
     read: () => channels.map((c) => backlogOfSync(c, clock)),
     drainTimeoutMs: config.supervisor.syncDrainTimeoutMs,
-    syncClients: new Set(rolling.map((d) => d.name)),
+    syncClients: new Map(rolling.map((d) => [d.name, channelOfSyncClient(d.argv)])),
   };
+}
+
+/** The channel a sync_client command line replays: `-n NAME` or `-nNAME` (getopt), else the default one, `''`. */
+export function channelOfSyncClient(argv: readonly string[]): string {
+  for (let i = 0; i < argv.length; i++) {
+    const w = argv[i] as string;
+    if (w === '-n') return argv[i + 1] ?? '';
+    if (w.startsWith('-n') && w.length > 2) return w.slice(2);
+  }
+  return '';
 }
 
 /** How often the sync drain may wake one sync_client (one that cannot reach its replica sleeps between connects too). */

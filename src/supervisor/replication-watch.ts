@@ -7,7 +7,9 @@ import type { Config } from '../config/types.js';
 import type { Log } from '../log.js';
 import { BacklogWatch } from '../replication/backlog-watch.js';
 import { flushChannels } from '../replication/flush.js';
-import type { ReplicationView } from './replication-of.js';
+import type { Unit } from '../service/unit.js';
+import { ReplicaReturn } from './replica-return.js';
+import { isReplicating, type ReplicationView } from './replication-of.js';
 import type { StatusSnapshot } from './status.js';
 
 /** A log-run or other log file older than this many check intervals, with no live sync_client, is replayed. */
@@ -17,15 +19,19 @@ export const STALE_LOG_RUN_INTERVALS = 3;
 export class ReplicationWatch {
   readonly #stop = new AbortController();
   #watch: BacklogWatch | undefined;
+  #replicaReturn: ReplicaReturn | undefined;
   readonly #clock: Clock;
 
   constructor(clock: Clock) {
     this.#clock = clock;
   }
 
-  /** Starts watching `view` (a replication master's sync logs) with `config`'s thresholds. */
-  start(view: ReplicationView, config: Config, log: Log, replicating: () => boolean): void {
+  /** Starts watching `view` (a replication master's sync logs, with `units`' rolling sync_clients) with `config`'s thresholds. */
+  start(view: ReplicationView, config: Config, log: Log, units: () => Iterable<Unit>): void {
     const { channels } = view;
+    const replicating = (): boolean => isReplicating(view, units());
+    this.#replicaReturn = new ReplicaReturn(view, { clock: this.#clock, log, units });
+    this.#replicaReturn.start();
     const s = config.supervisor;
     const watch = new BacklogWatch(channels, {
       clock: this.#clock,
@@ -57,6 +63,7 @@ export class ReplicationWatch {
   /** Stops the checks (a shutdown begins: the drain takes over). */
   stop(): void {
     this.#stop.abort();
+    this.#replicaReturn?.stop();
   }
 
   /** What `quiesce status` shows. */

@@ -370,6 +370,6 @@ export class Supervisor {
   /** Starts the sync log backlog watch of the current config (a no-op unless it is a replication master). */
   #watchReplication(): void {
     const view = this.#replication;
-    if (view !== undefined) this.#replicationWatch.start(view, this.#config, this.#deps.log, () => isReplicating(view, this.#units.values()));
+    if (view !== undefined) this.#replicationWatch.start(view, this.#config, this.#deps.log, () => this.#units.values());
   }
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { findTagged } from '../../src/child/kill-tree.js';
 import { cleanup, cli as runCli, ev, isAlive, tempDir, type Quiesce } from '../integration/harness.js';
 import { describeCyrus } from './harness/cyrus.js';
+import { eventually } from './harness/eventually.js';
 import { deliverUntil, messageIdsOf, type LoadResult } from './harness/mail-load.js';
 import { createPair, startSides, type Pair, type PairOptions } from './harness/pair.js';
 
@@ -17,18 +18,6 @@ function report(name: string, load: LoadResult, onB: readonly string[], extra: R
   const missing = load.acknowledged.filter((id) => !onB.includes(id)).length;
   console.log(`[failover] ${name}: delivered ${load.attempted}, acknowledged ${load.acknowledged.length}, found on B ${onB.length}, missing ${missing}`, extra);
   return missing;
-}
-
-/** Polls (bounded) until `ok` holds: replication is asynchronous by nature. */
-async function eventually<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read().catch(() => undefined);
-    if (last !== undefined && ok(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const stoppedPids = new Set<number>();

@@ -2,14 +2,16 @@
 // level changes are logged, and a `log-run` that no sync_client works on (one died mid-batch) is
 // replayed by quiesce itself, so the replica catches up without a cron job. An old sync_client's
 // `log-<pid>` is replayed too (real `sync_client -R -f`), and a `skipuser-` file is counted until
-// the stop's verdict.
+// the stop's verdict. And replication resumes within seconds of the replica's return, not at
+// sync_client's own next reconnect try.
 import { afterEach, expect, it } from 'vitest';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { StatusSnapshot } from '../../src/supervisor/status.js';
-import { cleanup, cli, ev, tempDir } from '../integration/harness.js';
+import { cleanup, cli, ev, startQuiesce, tempDir } from '../integration/harness.js';
 import { describeCyrus } from './harness/cyrus.js';
+import { eventually } from './harness/eventually.js';
 import { deliverUntil, messageIdsOf } from './harness/mail-load.js';
 import { createPair, startSides, type Pair } from './harness/pair.js';
 import { freePort } from './harness/ports.js';
@@ -106,4 +108,34 @@ describeCyrus('replication backlog while running', () => {
     b.kill('SIGQUIT');
     expect((await b.exited).code).toBe(0);
   });
+
+  it('resumes replication within seconds of the replica\'s return, long before sync_client\'s own next reconnect try', async () => {
+    const dir = tempDir();
+    const p = await createPair(dir, { reconnectMaxwait: '20m' }); // Cyrus's default
+    pair = p;
+    const { a, b } = await startSides(dir, p);
+    b.kill('SIGQUIT');
+    expect((await b.exited).code).toBe(0);
+    const load = await deliverUntil(p.a.lmtpPort, 'alice', { parallel: 2, limit: 5, stop: new AbortController().signal });
+    expect(load.acknowledged).toHaveLength(5);
+
+    // sync_client's second failed connect: its own next try is 30 s away
+    const retrying = await a.waitForLog((l) => l.event === 'child.output' && l.entry === 'syncclient' && /Can not connect to server .*retrying in 30 seconds/.test(String(l.line)));
+    const ownRetryAt = Date.now() + 30_000;
+    expect(a.logs.find(ev('replication.replica-down'))).toMatchObject({ channel: '', entry: 'syncclient', address: `127.0.0.1:${p.b.syncPort}`, probing: true });
+    const b2 = startQuiesce(dir, p.b.asReplica);
+    await b2.waitForLog(ev('supervisor.running'));
+    const backAt = Date.now();
+    const back = await a.waitForLog(ev('replication.replica-back'));
+    expect(back).toMatchObject({ channel: '', woken: 1 });
+    const onB = await eventually('every acknowledged message on B', () => messageIdsOf(p.b.imapPort, 'alice'), (ids) => load.acknowledged.every((id) => ids.includes(id)), ownRetryAt - Date.now() - 5_000);
+    const resumedMs = Date.now() - backAt;
+    console.log(`[replica-return] replication resumed ${resumedMs} ms after the replica's return (sync_client's own try: ${ownRetryAt - backAt} ms after it); ${String(retrying.line)}`);
+    expect(onB.filter((id) => load.acknowledged.includes(id)).sort()).toEqual([...load.acknowledged].sort());
+
+    a.kill('SIGQUIT');
+    expect((await a.exited).code).toBe(0);
+    b2.kill('SIGQUIT');
+    expect((await b2.exited).code).toBe(0);
+  }, 120_000);
 });

@@ -35,6 +35,8 @@ export interface Pair {
 export interface PairOptions {
   /** SUPERVISOR.sync_drain_timeout of the master role. */
   readonly drainTimeout?: string;
+  /** The master's sync_reconnect_maxwait (default 5 s, so tests never wait out Cyrus's 20 minutes). */
+  readonly reconnectMaxwait?: string;
   /** Whether the master role has the final `quiesce flush` SHUTDOWN command (default yes). */
   readonly flush?: boolean;
   /** Extra options of that flush (e.g. `--timeout 3s --attempts 1`). */
@@ -61,7 +63,7 @@ export async function createPair(dir: string, opts: PairOptions = {}): Promise<P
     const masterConf = join(me.cyrus.dir, 'imapd-master.conf');
     writeFileSync(masterConf, `${readFileSync(me.cyrus.imapdConf, 'utf8')}${conf({
       sync_log: 'yes', sync_host: '127.0.0.1', sync_port: String(other.sync), sync_try_imap: 'no',
-      sync_authname: 'cyrus', sync_password: 'secret', sync_repeat_interval: '1', sync_reconnect_maxwait: '5',
+      sync_authname: 'cyrus', sync_password: 'secret', sync_repeat_interval: '1', sync_reconnect_maxwait: opts.reconnectMaxwait ?? '5',
     })}`);
     execFileSync('chown', [`${CYRUS_USER}:${CYRUS_GROUP}`, masterConf]);
     chmodSync(masterConf, 0o640);

@@ -7,7 +7,7 @@ import { BacklogWatch, levelOf } from '../../../src/replication/backlog-watch.js
 import type { ReplicationProgress } from '../../../src/replication/progress.js';
 import type { Channel, ChannelBacklog } from '../../../src/replication/sync-dir.js';
 
-const channel = (name: string): Channel => ({ name, logPath: `/c/sync/${name}/log`, runPath: `/c/sync/${name}/log-run`, consumer: 'sync_client', confFile: '/c.conf', syncHost: 'b', shutdownFile: undefined, syncClient: '/usr/lib/cyrus/bin/sync_client' });
+const channel = (name: string): Channel => ({ name, logPath: `/c/sync/${name}/log`, runPath: `/c/sync/${name}/log-run`, consumer: 'sync_client', confFile: '/c.conf', syncHost: 'b', syncPort: undefined, shutdownFile: undefined, syncClient: '/usr/lib/cyrus/bin/sync_client' });
 
 function backlog(name: string, bytes: number, oldestAgeMs: number | undefined, error?: string): ChannelBacklog {
   const files = bytes > 0 ? [`/c/sync/${name}/log`] : [];

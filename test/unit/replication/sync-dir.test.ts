@@ -25,11 +25,11 @@ function conf(lines: string): ImapdConf {
 
 describe('channelsOf', () => {
   it('maps the default channel to sync/log and channel X to sync/X/log, work file <log>-run', () => {
-    const c = conf('sync_log_channels: "" east squatter\nsync_host: main\neast_sync_host: east\neast_sync_shutdown_file: /tmp/stop-east\n');
+    const c = conf('sync_log_channels: "" east squatter\nsync_host: main\neast_sync_host: east\neast_sync_port: 2006\neast_sync_shutdown_file: /tmp/stop-east\n');
     expect(channelsOf(c, '/opt/cyrus/bin/sync_client')).toEqual<Channel[]>([
-      { name: '', logPath: `${dir}/conf/sync/log`, runPath: `${dir}/conf/sync/log-run`, consumer: 'sync_client', confFile: c.file, syncHost: 'main', shutdownFile: undefined, syncClient: '/opt/cyrus/bin/sync_client' },
-      { name: 'east', logPath: `${dir}/conf/sync/east/log`, runPath: `${dir}/conf/sync/east/log-run`, consumer: 'sync_client', confFile: c.file, syncHost: 'east', shutdownFile: '/tmp/stop-east', syncClient: '/opt/cyrus/bin/sync_client' },
-      { name: 'squatter', logPath: `${dir}/conf/sync/squatter/log`, runPath: `${dir}/conf/sync/squatter/log-run`, consumer: 'squatter', confFile: c.file, syncHost: 'main', shutdownFile: undefined, syncClient: '/opt/cyrus/bin/sync_client' },
+      { name: '', logPath: `${dir}/conf/sync/log`, runPath: `${dir}/conf/sync/log-run`, consumer: 'sync_client', confFile: c.file, syncHost: 'main', syncPort: undefined, shutdownFile: undefined, syncClient: '/opt/cyrus/bin/sync_client' },
+      { name: 'east', logPath: `${dir}/conf/sync/east/log`, runPath: `${dir}/conf/sync/east/log-run`, consumer: 'sync_client', confFile: c.file, syncHost: 'east', syncPort: '2006', shutdownFile: '/tmp/stop-east', syncClient: '/opt/cyrus/bin/sync_client' },
+      { name: 'squatter', logPath: `${dir}/conf/sync/squatter/log`, runPath: `${dir}/conf/sync/squatter/log-run`, consumer: 'squatter', confFile: c.file, syncHost: 'main', syncPort: undefined, shutdownFile: undefined, syncClient: '/opt/cyrus/bin/sync_client' },
     ]);
   });
 

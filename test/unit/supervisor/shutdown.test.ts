@@ -69,7 +69,7 @@ function shutdownWorld(o: Options = {}) {
   const units: Unit[] = [pool, ...daemons.values()];
   for (const u of units) u.start();
   const phases: string[] = [];
-  const view = { channels: [], read: () => [], drainTimeoutMs: 0, syncClients: new Set(['syncclient']) };
+  const view = { channels: [], read: () => [], drainTimeoutMs: 0, syncClients: new Map([['syncclient', '']]) };
   const resumed = new Set<string>();
   const woken = new Map<number, number>();
   const run = new ShutdownRun(
