@@ -20,7 +20,12 @@ export interface ReplayTarget {
  * unlink it after the batch was applied, and exit. Run it once per pending file.
  */
 export function replayArgv(t: ReplayTarget, syncClient: string = SYNC_CLIENT_PATH): string[] {
-  return [syncClient, '-C', t.confFile, ...(t.channel === '' ? [] : ['-n', t.channel]), '-R', '-1'];
+  return [...syncClientOf(t, syncClient), '-R', '-1'];
+}
+
+/** `sync_client -C CONF [-n CHANNEL]`: what every command line here starts with. */
+function syncClientOf(t: ReplayTarget, syncClient: string): string[] {
+  return [syncClient, '-C', t.confFile, ...(t.channel === '' ? [] : ['-n', t.channel])];
 }
 
 /** The same as a shell command line, quoted for `sh`. */
@@ -34,7 +39,7 @@ export function replayCommand(t: ReplayTarget, syncClient: string = SYNC_CLIENT_
  * (imap/sync_log.c: a file it was given is not its own); its exit code is the batch's result.
  */
 export function replayFileArgv(t: ReplayTarget, file: string, syncClient: string = SYNC_CLIENT_PATH): string[] {
-  return [syncClient, '-C', t.confFile, ...(t.channel === '' ? [] : ['-n', t.channel]), '-R', '-f', file];
+  return [...syncClientOf(t, syncClient), '-R', '-f', file];
 }
 
 /** The same for a person: replay, then remove the file once sync_client succeeded. */
@@ -44,7 +49,7 @@ export function replayFileCommand(t: ReplayTarget, file: string, syncClient: str
 
 /** argv that replicates one user in full: `sync_client -C CONF [-n CHANNEL] -u USER`. */
 export function userSyncArgv(t: ReplayTarget, user: string, syncClient: string = SYNC_CLIENT_PATH): string[] {
-  return [syncClient, '-C', t.confFile, ...(t.channel === '' ? [] : ['-n', t.channel]), '-u', user];
+  return [...syncClientOf(t, syncClient), '-u', user];
 }
 
 /** What replicates a user sync_client skips: remove its `skipuser-` file, then sync the user. */
