@@ -52,13 +52,19 @@ function fakeSyncClient(replicaUp: () => boolean, calls: (readonly string[])[] =
   };
 }
 
+/** A flush with a replica that takes everything, recording sync_client's command lines and the events. */
+async function flushRecorded() {
+  const calls: (readonly string[])[] = [];
+  const events: ReplicationProgress[] = [];
+  const r = await flush(conf, new JumpingClock(), { runner: fakeSyncClient(() => true, calls), onEvent: (e) => events.push(e) });
+  return { r, calls, events };
+}
+
 describe('flush', () => {
   it('replays log-run, then log, one run each, and verifies the channel empty', async () => {
     writeFileSync(run(), 'MAILBOX user.a\n');
     writeFileSync(log(), 'APPEND user.b\nMAILBOX user.b\n');
-    const calls: (readonly string[])[] = [];
-    const events: ReplicationProgress[] = [];
-    const r = await flush(conf, new JumpingClock(), { runner: fakeSyncClient(() => true, calls), onEvent: (e) => events.push(e) });
+    const { r, calls, events } = await flushRecorded();
     expect(r.ok).toBe(true);
     expect(calls).toEqual([
       ['/usr/lib/cyrus/bin/sync_client', '-C', conf.file, '-R', '-1'],
@@ -126,9 +132,7 @@ describe('flush', () => {
     const old = join(dir, 'sync/log-4242');
     writeFileSync(old, 'USER alice\n');
     writeFileSync(log(), 'MAILBOX user.b\n');
-    const calls: (readonly string[])[] = [];
-    const events: ReplicationProgress[] = [];
-    const r = await flush(conf, new JumpingClock(), { runner: fakeSyncClient(() => true, calls), onEvent: (e) => events.push(e) });
+    const { r, calls, events } = await flushRecorded();
     expect(r.ok).toBe(true);
     expect(calls).toEqual([
       ['/usr/lib/cyrus/bin/sync_client', '-C', conf.file, '-R', '-1'],
