@@ -280,6 +280,6 @@ export function describeBacklog(b: ChannelBacklog): string {
 }
 
 /** `user alice NOT replicated (sync_client skips it: /var/lib/cyrus/sync/skipuser-alice)`, one clause per user; '' when none. */
-export function describeSkipped(b: ChannelBacklog): string {
+function describeSkipped(b: ChannelBacklog): string {
   return b.skipped.map((s) => `user ${s.user} NOT replicated (sync_client skips it: ${s.path})`).join(', ');
 }
