@@ -85,6 +85,8 @@ export type LogEvent =
   | { event: 'replication.recovered'; channel: string; empty: boolean; detail: string }
   | { event: 'replication.replica-down'; channel: string; entry: string; address: string; probing: boolean; line: string }
   | { event: 'replication.replica-back'; channel: string; address: string; downForMs: number; woken: number; restarted: number }
+  | { event: 'replication.sync-error'; channel: string; mailbox: string | null; user: string | null; reason: string; replay: string }
+  | { event: 'replication.sync-recovered'; channel: string; mailbox: string | null; user: string | null; count: number; failedForMs: number }
   | { event: 'replication.backlog-level'; channel: string; from: string; to: string; bytes: number; lines: number; oldestAgeMs: number | null; reasons: readonly string[] };
 
 export type LogEventName = LogEvent['event'];
@@ -170,5 +172,7 @@ export const LEVEL: { readonly [K in LogEventName]: LevelRule<K> } = {
   'replication.recovered': 'warn',
   'replication.replica-down': 'warn',
   'replication.replica-back': 'info',
+  'replication.sync-error': 'error',
+  'replication.sync-recovered': 'info',
 };
 

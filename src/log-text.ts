@@ -1,7 +1,7 @@
 // The human sentence (`msg`) of every log event; log-events.ts is the vocabulary, log.ts the writer.
 import { unreachable } from './errors.js';
 import type { LogEvent } from './log-events.js';
-import { channelLabel, formatDuration } from './text.js';
+import { channelLabel, describeSyncTarget, formatDuration } from './text.js';
 
 /** The human sentence of an event (`msg`); the structured fields carry the same facts. */
 export function describe(e: LogEvent): string {
@@ -141,6 +141,10 @@ export function describe(e: LogEvent): string {
       return `sync log channel ${channelLabel(e.channel)}: ${e.entry} cannot reach the replica at ${e.address}${e.probing ? '; quiesce looks every second and wakes it once the replica answers' : '; quiesce cannot look for its return, sync_client retries on its own'} (${e.line})`;
     case 'replication.replica-back':
       return `sync log channel ${channelLabel(e.channel)}: the replica at ${e.address} answers again after ${formatDuration(e.downForMs)}: ${e.woken} sync_client(s) woken, ${e.restarted} restarted`;
+    case 'replication.sync-error':
+      return `sync log channel ${channelLabel(e.channel)}: ${describeSyncTarget(e)} failed to replicate: ${e.reason}; replay with: ${e.replay}`;
+    case 'replication.sync-recovered':
+      return `sync log channel ${channelLabel(e.channel)}: ${describeSyncTarget(e)} replicated again (the failed batch completed) after ${formatDuration(e.failedForMs)} and ${e.count} failure line(s)`;
     case 'replication.backlog-level':
       return `sync log channel ${channelLabel(e.channel)}: backlog ${e.from} -> ${e.to.toUpperCase()} (${e.lines} lines, ${e.bytes} bytes${e.oldestAgeMs === null ? '' : `, oldest ${formatDuration(e.oldestAgeMs)}`})${e.reasons.length > 0 ? `: ${e.reasons.join(', ')}` : ''}`;
     default:

@@ -44,3 +44,9 @@ export const commandLine = (argv: readonly string[]): string => argv.map(shellQu
 /** A sync log channel for people and for metrics labels: `(default)` for the unnamed one. */
 export const channelLabel = (name: string): string => (name === '' ? '(default)' : name);
 
+
+/** What a sync error was about: `mailbox user.alice (user alice)`, `user bob`, or `a sync batch` (neither named). */
+export function describeSyncTarget(t: { readonly mailbox?: string | null | undefined; readonly user?: string | null | undefined }): string {
+  if (t.mailbox !== undefined && t.mailbox !== null) return `mailbox ${t.mailbox}${t.user === undefined || t.user === null ? '' : ` (user ${t.user})`}`;
+  return t.user !== undefined && t.user !== null ? `user ${t.user}` : 'a sync batch';
+}

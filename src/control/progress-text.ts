@@ -98,6 +98,8 @@ export function progressLine(e: LogEvent): string | undefined {
     case 'replication.recovered':
     case 'replication.replica-down':
     case 'replication.replica-back':
+    case 'replication.sync-error':
+    case 'replication.sync-recovered':
       return undefined;
     default:
       return unreachable(e);

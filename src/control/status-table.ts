@@ -1,7 +1,7 @@
 // `quiesce status` for people: the supervisor line, then one row per entry.
 import type { UnitStatus } from '../service/unit.js';
 import type { StatusSnapshot } from '../supervisor/status.js';
-import { channelLabel, formatDuration, formatTable } from '../text.js';
+import { channelLabel, describeSyncTarget, formatDuration, formatTable } from '../text.js';
 
 /** Pids shown per row before `+N`. */
 const MAX_PIDS_SHOWN = 4;
@@ -39,7 +39,7 @@ export function renderStatus(s: StatusSnapshot): string {
   const replication = r === undefined ? '' : `\n\nsync log backlog: ${r.level.toUpperCase()}${r.checkedAgoMs === undefined ? '' : ` (checked ${formatDuration(r.checkedAgoMs)} ago)`}\n${formatTable(
     ['CHANNEL', 'LEVEL', 'FILES', 'LINES', 'BYTES', 'OLDEST'],
     r.channels.map((c) => [channelLabel(c.channel), c.level, String(c.files), String(c.lines), String(c.bytes), c.oldestAgeMs === null ? '-' : formatDuration(c.oldestAgeMs)]),
-  )}${r.channels.flatMap((c) => c.skippedUsers.map((u) => `\nchannel ${channelLabel(c.channel)}: user ${u} NOT replicated: sync_client skips it (skipuser file)`)).join('')}`;
+  )}${r.channels.flatMap((c) => c.skippedUsers.map((u) => `\nchannel ${channelLabel(c.channel)}: user ${u} NOT replicated: sync_client skips it (skipuser file)`)).join('')}${r.channels.flatMap((c) => c.failing.map((f) => `\nchannel ${channelLabel(c.channel)}: ${describeSyncTarget(f)} FAILING for ${formatDuration(f.sinceAgoMs)} (${f.count} line(s), last: ${f.reason}); replay with: ${f.replay}`)).join('')}`;
   if (s.units.length === 0) return `${head.join('\n')}\n\n(no entries)${replication}`;
   const table = formatTable(['ENTRY', 'SECTION', 'STATE', 'PIDS', 'READY', 'BUSY', 'RESTARTS', 'LAST EXIT', 'LISTEN'], s.units.map(row));
   return `${head.join('\n')}\n\n${table}${replication}`;

@@ -21,6 +21,8 @@
 //   quiesce_sync_backlog_oldest_seconds{channel}          gauge    age of the oldest pending entry (0 when empty)
 //   quiesce_sync_backlog_level{channel}                   gauge    0 ok, 1 warn, 2 critical (SUPERVISOR.sync_backlog_* thresholds)
 //   quiesce_sync_skipped_users{channel}                   gauge    users sync_client skips (skipuser-<userid> files in the channel's directory)
+//   quiesce_sync_errors_total{channel}                    counter  failure lines of the rolling sync_client (IOERROR, SYNCERROR, bailing out, ...)
+//   quiesce_sync_failing_mailboxes{channel}               gauge    mailboxes and users it failed on that no completed batch settled since
 //   quiesce_sync_replica_returns_total{channel}           counter  replica back after an outage: quiesce woke its rolling sync_client
 //   quiesce_log_failing                                   gauge    1 while the log file cannot be written (lines go to stderr)
 //   quiesce_log_write_failures_total                      counter  writes to the log that failed
@@ -76,6 +78,14 @@ export class QuiesceMetrics {
     backlog('quiesce_sync_backlog_oldest_seconds', 'Age of the oldest pending entry of a sync log channel.', (c) => (c.oldestAgeMs ?? 0) / 1000);
     backlog('quiesce_sync_backlog_level', 'Backlog level of a sync log channel: 0 ok, 1 warn, 2 critical.', (c) => ({ ok: 0, warn: 1, critical: 2 })[c.level] ?? 0);
     backlog('quiesce_sync_skipped_users', 'Users sync_client skips in a channel (skipuser files).', (c) => c.skippedUsers.length);
+    backlog('quiesce_sync_failing_mailboxes', 'Mailboxes and users the rolling sync_client failed on that no completed batch settled since.', (c) => c.failing.filter((f) => f.mailbox !== null || f.user !== null).length);
+    new Counter({
+      name: 'quiesce_sync_errors_total', help: 'Failure lines of the rolling sync_client (IOERROR, SYNCERROR, bailing out, a failed mailbox or batch).', labelNames: ['channel'], registers,
+      collect() {
+        this.reset();
+        for (const c of status().replication?.channels ?? []) this.inc({ channel: channelLabel(c.channel) }, c.syncErrors);
+      },
+    });
     new Gauge({
       name: 'quiesce_log_failing', help: 'Whether the log file cannot be written now (1; lines go to stderr).', registers,
       collect() {

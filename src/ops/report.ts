@@ -10,7 +10,7 @@ import { err, ok, type Result } from '../errors.js';
 import { describeEscalated, isSafeToFailOver } from '../exit-codes.js';
 import type { StopMode } from '../supervisor/phase.js';
 import type { ShutdownReport } from '../supervisor/shutdown.js';
-import { channelLabel } from '../text.js';
+import { channelLabel, describeSyncTarget } from '../text.js';
 
 /** Version of the document layout; bumped on any incompatible change. */
 export const REPORT_SCHEMA = 'quiesce.shutdown-report/1';
@@ -54,6 +54,11 @@ export interface ShutdownReportDocument {
     readonly skippedUsers: readonly { readonly user: string; readonly file: string }[];
     readonly replay: string;
   }[];
+  /** Mailboxes, users and batches the rolling sync_client failed on while running that no completed batch settled. */
+  readonly syncFailures: readonly {
+    readonly channel: string; readonly mailbox: string | null; readonly user: string | null; readonly reason: string;
+    readonly count: number; readonly firstAt: string; readonly lastAt: string; readonly replay: string;
+  }[];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -66,6 +71,7 @@ function reasonsOf(r: ShutdownReport): string[] {
     if (b.files.length > 0 || b.error !== undefined) reasons.push(`sync log channel ${channelLabel(b.channel)} not replicated: ${b.lines} line(s), ${b.bytes} bytes in ${b.files.join(', ') || 'files that cannot be read'}${b.error === undefined ? '' : ` (${b.error})`}`);
     for (const s of b.skipped) reasons.push(`sync log channel ${channelLabel(b.channel)}: user ${s.user} not replicated: sync_client skips it (${s.path})`);
   }
+  for (const f of r.syncFailures) reasons.push(`sync log channel ${channelLabel(f.channel)}: ${describeSyncTarget(f)} failed to replicate (${f.count} time(s), last: ${f.reason}) and no completed batch settled it since`);
   if (failed.length === 0) reasons.push(r.commands.length === 0 ? 'no SHUTDOWN commands to fail' : `all ${r.commands.length} SHUTDOWN command(s) exited 0`);
   reasons.push(
     escalated.length === 0
@@ -100,6 +106,9 @@ export function buildShutdownReport(r: ShutdownReport, ctx: ReportContext): Shut
     notReplicated: r.notReplicated.map((b) => ({
       channel: b.channel, files: b.files, bytes: b.bytes, lines: b.lines, oldestAgeMs: b.oldestAgeMs ?? null,
       skippedUsers: b.skipped.map((s) => ({ user: s.user, file: s.path })), replay: b.replay,
+    })),
+    syncFailures: r.syncFailures.map((f) => ({
+      channel: f.channel, mailbox: f.mailbox ?? null, user: f.user ?? null, reason: f.reason, count: f.count, firstAt: iso(f.firstMs), lastAt: iso(f.lastMs), replay: f.replay,
     })),
   };
 }

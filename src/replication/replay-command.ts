@@ -52,6 +52,11 @@ export function userSyncArgv(t: ReplayTarget, user: string, syncClient: string =
   return [...syncClientOf(t, syncClient), '-u', user];
 }
 
+/** argv that replicates one mailbox (a shared one; a user's mailbox is replicated with its user): `sync_client -C CONF [-n CHANNEL] -m MAILBOX`. */
+export function mailboxSyncArgv(t: ReplayTarget, mailbox: string, syncClient: string = SYNC_CLIENT_PATH): string[] {
+  return [...syncClientOf(t, syncClient), '-m', mailbox];
+}
+
 /** What replicates a user sync_client skips: remove its `skipuser-` file, then sync the user. */
 export function skippedUserCommand(t: ReplayTarget, user: string, skipFile: string, syncClient: string = SYNC_CLIENT_PATH): string {
   return `rm -- ${commandLine([skipFile])} && ${commandLine(userSyncArgv(t, user, syncClient))}`;

@@ -11,6 +11,7 @@ import type { Unit } from '../service/unit.js';
 import { ReplicaReturn } from './replica-return.js';
 import { isReplicating, type ReplicationView } from './replication-of.js';
 import type { StatusSnapshot } from './status.js';
+import type { SyncErrorWatch } from './sync-error-watch.js';
 
 /** A log-run or other log file older than this many check intervals, with no live sync_client, is replayed. */
 export const STALE_LOG_RUN_INTERVALS = 3;
@@ -21,14 +22,16 @@ export class ReplicationWatch {
   #watch: BacklogWatch | undefined;
   #replicaReturn: ReplicaReturn | undefined;
   readonly #clock: Clock;
+  #syncErrors: SyncErrorWatch | undefined;
 
   constructor(clock: Clock) {
     this.#clock = clock;
   }
 
-  /** Starts watching `view` (a replication master's sync logs, with `units`' rolling sync_clients) with `config`'s thresholds. */
-  start(view: ReplicationView, config: Config, log: Log, units: () => Iterable<Unit>): void {
+  /** Starts watching `view` (a replication master's sync logs, with `units`' rolling sync_clients) with `config`'s thresholds; each check settles `syncErrors`. */
+  start(view: ReplicationView, config: Config, log: Log, units: () => Iterable<Unit>, syncErrors: SyncErrorWatch): void {
     const { channels } = view;
+    this.#syncErrors = syncErrors;
     const replicating = (): boolean => isReplicating(view, units());
     this.#replicaReturn = new ReplicaReturn(view, { clock: this.#clock, log, units });
     this.#replicaReturn.start();
@@ -48,7 +51,9 @@ export class ReplicationWatch {
     const staleMs = STALE_LOG_RUN_INTERVALS * s.syncBacklogIntervalMs;
     void (async () => {
       while (!this.#stop.signal.aborted) {
+        const readStartedMs = this.#clock.now();
         const snap = await watch.check();
+        syncErrors.settle(snap.channels.map((c) => c.backlog), readStartedMs);
         const stale = snap.channels.filter((c) => c.backlog.pending.some((f) => f.kind !== 'log') && (c.backlog.oldestAgeMs ?? 0) >= staleMs);
         if (stale.length > 0 && !replicating()) {
           const names = new Set(stale.map((c) => c.backlog.channel));
@@ -73,7 +78,14 @@ export class ReplicationWatch {
     return {
       level: snap.level,
       checkedAgoMs: snap.checkedAtMs === undefined ? undefined : this.#clock.now() - snap.checkedAtMs,
-      channels: snap.channels.map((c) => ({ channel: c.backlog.channel, level: c.level, files: c.backlog.files.length, bytes: c.backlog.bytes, lines: c.backlog.lines, oldestAgeMs: c.backlog.oldestAgeMs ?? null, skippedUsers: c.backlog.skipped.map((u) => u.user) })),
+      channels: snap.channels.map((c) => {
+        const errors = this.#syncErrors?.errors.of(c.backlog.channel);
+        return {
+          channel: c.backlog.channel, level: c.level, files: c.backlog.files.length, bytes: c.backlog.bytes, lines: c.backlog.lines, oldestAgeMs: c.backlog.oldestAgeMs ?? null, skippedUsers: c.backlog.skipped.map((u) => u.user),
+          syncErrors: errors?.total ?? 0,
+          failing: (errors?.failing ?? []).map((f) => ({ mailbox: f.mailbox ?? null, user: f.user ?? null, reason: f.reason, count: f.count, sinceAgoMs: this.#clock.now() - f.firstMs, replay: f.replay })),
+        };
+      }),
     };
   }
 }

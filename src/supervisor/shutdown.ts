@@ -13,6 +13,7 @@ import type { PhaseKind, StopMode } from './phase.js';
 import { reportProgress } from './progress.js';
 import { costOf, PHASE_OF_STEP, STEP_LABEL, stepDetail, stepName, SWEEP, type ShutdownStep, type StepKind } from './shutdown-steps.js';
 import { backlogWithReplay, drainSyncLogs, notReplicated, type ChannelBacklog, type Replication } from './sync-drain.js';
+import { describeFailure, type SyncFailure } from '../replication/sync-errors.js';
 
 /** The phases a shutdown goes through after `draining`, in order. */
 type LaterPhase = Extract<PhaseKind, 'stopping-daemons' | 'shutdown-commands'>;
@@ -71,6 +72,8 @@ export interface ShutdownReport {
   readonly stragglers: readonly number[];
   /** What the final check found in the sync logs (empty when replicated, or not a replication master). */
   readonly notReplicated: readonly ChannelBacklog[];
+  /** Mailboxes, users and batches the rolling sync_client failed on that no completed batch settled since. */
+  readonly syncFailures: readonly SyncFailure[];
 }
 
 /** One shutdown, from the first stop signal to the last sweep. */
@@ -136,10 +139,10 @@ export class ShutdownRun {
       if (recorded) this.#timeline.push({ name: stepName(step), startedAtMs: began, durationMs: clock.now() - began });
     }
     this.#step = undefined;
-    const notReplicated = this.#verifyReplication();
+    const { notReplicated, syncFailures } = this.#verifyReplication();
     const { exitCode, verdict } = judgeShutdown({
       failedCommands: this.#commands.filter((c) => !c.ok),
-      notReplicated: notReplicated.map(backlogWithReplay),
+      notReplicated: [...notReplicated.map(backlogWithReplay), ...syncFailures.map(describeFailure)],
       escalated: this.#stops.filter((s) => s.escalated),
     });
     const durationMs = clock.now() - startedAtMs;
@@ -149,7 +152,7 @@ export class ShutdownRun {
     });
     return {
       exitCode, verdict, mode, trigger, startedAtMs, durationMs, steps: this.#timeline,
-      stops: this.#stops, commands: this.#commands, stragglers: this.#stragglers, notReplicated,
+      stops: this.#stops, commands: this.#commands, stragglers: this.#stragglers, notReplicated, syncFailures,
     };
   }
 
@@ -234,14 +237,16 @@ export class ShutdownRun {
     return pids;
   }
 
-  /** After the SHUTDOWN commands (a final flush), what is still in the sync logs. */
-  #verifyReplication(): ChannelBacklog[] {
+  /** After the SHUTDOWN commands (a final flush), what is still in the sync logs, and what sync_client failed on that no completed batch settled. */
+  #verifyReplication(): { notReplicated: ChannelBacklog[]; syncFailures: readonly SyncFailure[] } {
     const replication = this.#input.replication;
-    if (replication === undefined) return [];
+    if (replication === undefined) return { notReplicated: [], syncFailures: [] };
+    const readStartedMs = this.#deps.clock.now();
     const all = replication.read();
     const left = notReplicated(all);
-    if (left.length === 0) this.#deps.log.emit({ event: 'replication.verified', channels: all.length });
-    else this.#deps.log.emit({ event: 'replication.left', backlog: left.map(backlogWithReplay) });
-    return left;
+    const syncFailures = replication.settle?.(all, readStartedMs) ?? [];
+    if (left.length === 0 && syncFailures.length === 0) this.#deps.log.emit({ event: 'replication.verified', channels: all.length });
+    else this.#deps.log.emit({ event: 'replication.left', backlog: [...left.map(backlogWithReplay), ...syncFailures.map(describeFailure)] });
+    return { notReplicated: left, syncFailures };
   }
 }

@@ -4,6 +4,16 @@ import type { UnitStatus } from '../service/unit.js';
 import type { PhaseKind } from './phase.js';
 
 /** The whole supervisor. */
+/** One failing mailbox, user or batch in `quiesce status`. */
+export interface SyncFailureStatus {
+  readonly mailbox: string | null;
+  readonly user: string | null;
+  readonly reason: string;
+  readonly count: number;
+  readonly sinceAgoMs: number;
+  readonly replay: string;
+}
+
 export interface StatusSnapshot {
   readonly pid: number;
   readonly config: string;
@@ -24,6 +34,12 @@ export interface StatusSnapshot {
   readonly replication?: {
     readonly level: 'ok' | 'warn' | 'critical';
     readonly checkedAgoMs: number | undefined;
-    readonly channels: readonly { readonly channel: string; readonly level: string; readonly files: number; readonly bytes: number; readonly lines: number; readonly oldestAgeMs: number | null; readonly skippedUsers: readonly string[] }[];
+    readonly channels: readonly {
+      readonly channel: string; readonly level: string; readonly files: number; readonly bytes: number; readonly lines: number; readonly oldestAgeMs: number | null; readonly skippedUsers: readonly string[];
+      /** sync_client failure lines seen since start (sync-error-line.ts). */
+      readonly syncErrors: number;
+      /** What failed and no completed batch settled since, oldest first. */
+      readonly failing: readonly SyncFailureStatus[];
+    }[];
   };
 }

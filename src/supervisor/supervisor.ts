@@ -20,6 +20,7 @@ import { applyReload, liveConfig } from './reload.js';
 import { ReloadQueue, type ReloadOutcome } from './reload-queue.js';
 import { isReplicating, resumeSyncClients, wakeSyncClients, replicationOf, type ReplicationView } from './replication-of.js';
 import { ReplicationWatch } from './replication-watch.js';
+import { SyncErrorWatch } from './sync-error-watch.js';
 import { ShutdownRun, type ShutdownReport } from './shutdown.js';
 import { shutdownSteps } from './shutdown-steps.js';
 import type { StatusSnapshot } from './status.js';
@@ -78,6 +79,8 @@ export class Supervisor {
   /** Signals with no job received so far (signals.ts STRAY_SIGNALS), by name. */
   readonly #strays = new Map<string, number>();
   #replicationWatch: ReplicationWatch;
+  /** Each channel's sync errors, kept across reloads. */
+  readonly #syncErrors: SyncErrorWatch;
   /** Where the sync logs are, fixed with the config (at start and at each reload); undefined unless a replication master. */
   #replication: ReplicationView | undefined;
 
@@ -89,6 +92,7 @@ export class Supervisor {
     this.#tagPrefix = `${process.pid}.${this.#started}.`;
     this.#replicationWatch = new ReplicationWatch(deps.clock);
     this.#replication = replicationOf(config, deps.clock);
+    this.#syncErrors = new SyncErrorWatch({ clock: deps.clock, log: deps.log, units: () => this.#units.values(), view: () => this.#replication });
     this.#unitDeps = {
       clock: deps.clock, log: deps.log, settings: () => this.#config.supervisor,
       nextTag: () => `${this.#tagPrefix}${++this.#seq}`,
@@ -172,6 +176,7 @@ export class Supervisor {
     const early = (await this.#runStart()) ?? (await this.#startUnits()) ?? (await this.#markReady());
     if (early !== undefined) return early;
     this.#enter({ kind: 'running', since: this.#deps.clock.now() }); // starting -> running
+    this.#syncErrors.start();
     this.#watchReplication();
     const request = await new Promise<Request>((resolve) => {
       this.#wakeRun = () => this.#requested !== undefined && resolve(this.#requested);
@@ -271,13 +276,14 @@ export class Supervisor {
         },
         replication: replication === undefined ? undefined : {
           ...replication, replicating: () => isReplicating(replication, this.#units.values()), wake: () => wakeSyncClients(replication, this.#units.values(), woken, this.#deps.clock.now()),
-          resume: () => resumeSyncClients(replication, this.#units.values(), resumed),
+          resume: () => resumeSyncClients(replication, this.#units.values(), resumed), settle: (read, at) => this.#syncErrors.settle(read, at),
         },
         enter: (kind) => this.#enter({ kind, since: this.#deps.clock.now(), mode: request.mode }), // draining -> stopping-daemons -> shutdown-commands
       },
       this.#unitDeps,
     );
     const report = await this.#shutdown.run();
+    this.#syncErrors.stop();
     this.#enter({ kind: 'stopped', since: this.#deps.clock.now(), exitCode: report.exitCode }); // shutdown-commands -> stopped
     return { exitCode: report.exitCode, reason: report.verdict, report };
   }
@@ -370,6 +376,6 @@ export class Supervisor {
   /** Starts the sync log backlog watch of the current config (a no-op unless it is a replication master). */
   #watchReplication(): void {
     const view = this.#replication;
-    if (view !== undefined) this.#replicationWatch.start(view, this.#config, this.#deps.log, () => this.#units.values());
+    if (view !== undefined) this.#replicationWatch.start(view, this.#config, this.#deps.log, () => this.#units.values(), this.#syncErrors);
   }
 }

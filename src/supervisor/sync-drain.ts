@@ -3,6 +3,7 @@
 // verify that nothing is left to replicate.
 import type { Clock } from '../clock.js';
 import type { Log } from '../log.js';
+import type { SyncFailure } from '../replication/sync-errors.js';
 import { awaitsSyncClient, describeBacklog as describeChannel, isReplicated, type ChannelBacklog } from '../replication/sync-dir.js';
 
 export type { ChannelBacklog } from '../replication/sync-dir.js';
@@ -19,6 +20,8 @@ export interface Replication {
   readonly wake?: () => number;
   /** Restarts at once a rolling sync_client waiting out its restart delay (see resumeSyncClients); how many. */
   readonly resume?: () => number;
+  /** Settles the sync errors a read (started at `readStartedMs`) proves over; returns those still failing (sync-error-watch.ts). */
+  readonly settle?: (read: readonly ChannelBacklog[], readStartedMs: number) => readonly SyncFailure[];
 }
 
 /** How often the drain looks at the sync log directory (a few stat calls). */

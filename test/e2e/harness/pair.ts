@@ -103,11 +103,14 @@ step_timeout: 120s
   return { a: pa, b: pb, pairFile, cleanup: () => { a.cleanup(); b.cleanup(); } };
 }
 
-/** Starts B as replica, then A as master, and creates user.alice on A (replicated only if A runs a sync_client). */
-export async function startSides(dir: string, p: Pair): Promise<{ a: Quiesce; b: Quiesce }> {
+/**
+ * Starts B as replica, then A as master (by `startA`, default a plain `quiesce run`), and creates
+ * user.alice on A (replicated only if A runs a sync_client).
+ */
+export async function startSides(dir: string, p: Pair, startA: () => Quiesce = () => startQuiesce(dir, p.a.asMaster)): Promise<{ a: Quiesce; b: Quiesce }> {
   const b = startQuiesce(dir, p.b.asReplica);
   await b.waitForLog(ev('supervisor.running'));
-  const a = startQuiesce(dir, p.a.asMaster);
+  const a = startA();
   await a.waitForLog(ev('supervisor.running'));
   const admin = await ImapClient.connect(p.a.imapPort);
   await admin.login('cyrus');

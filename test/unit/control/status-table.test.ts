@@ -21,8 +21,8 @@ describe('renderStatus', () => {
     const replication = {
       level: 'warn' as const, checkedAgoMs: 2_000,
       channels: [
-        { channel: '', level: 'warn', files: 2, bytes: 840, lines: 21, oldestAgeMs: 65_000, skippedUsers: ['bob'] },
-        { channel: 'east', level: 'ok', files: 0, bytes: 0, lines: 0, oldestAgeMs: null, skippedUsers: [] },
+        { channel: '', level: 'warn', files: 2, bytes: 840, lines: 21, oldestAgeMs: 65_000, skippedUsers: ['bob'], syncErrors: 0, failing: [] },
+        { channel: 'east', level: 'ok', files: 0, bytes: 0, lines: 0, oldestAgeMs: null, skippedUsers: [], syncErrors: 0, failing: [] },
       ],
     };
     expect(renderStatus({ ...snapshot('running'), replication }).split('\n').slice(-5)).toEqual([
@@ -31,6 +31,23 @@ describe('renderStatus', () => {
       '(default)  warn   2      21     840    1m05s',
       'east       ok     0      0      0      -',
       'channel (default): user bob NOT replicated: sync_client skips it (skipuser file)',
+    ]);
+  });
+
+  it('names every mailbox the rolling sync_client fails on, since when, and how to replay it', () => {
+    const replication = {
+      level: 'ok' as const, checkedAgoMs: 1_000,
+      channels: [{
+        channel: 'east', level: 'ok', files: 1, bytes: 40, lines: 2, oldestAgeMs: 3_000, skippedUsers: [], syncErrors: 15,
+        failing: [
+          { mailbox: 'user.alice', user: 'alice', reason: 'The remote Server(s) denied the operation', count: 3, sinceAgoMs: 12_000, replay: 'sync_client -C /etc/imapd.conf -n east -u alice' },
+          { mailbox: null, user: null, reason: 'Error in do_sync(): bailing out! System I/O error', count: 12, sinceAgoMs: 12_000, replay: 'sync_client -C /etc/imapd.conf -n east -R -1' },
+        ],
+      }],
+    };
+    expect(renderStatus({ ...snapshot('running'), replication }).split('\n').slice(-2)).toEqual([
+      'channel east: mailbox user.alice (user alice) FAILING for 12s (3 line(s), last: The remote Server(s) denied the operation); replay with: sync_client -C /etc/imapd.conf -n east -u alice',
+      'channel east: a sync batch FAILING for 12s (12 line(s), last: Error in do_sync(): bailing out! System I/O error); replay with: sync_client -C /etc/imapd.conf -n east -R -1',
     ]);
   });
 

@@ -28,6 +28,7 @@ const failed: ShutdownReport = {
   commands: [{ entry: 'flush', ok: false, outcome: 'exit code 1', durationMs: 30_000, stderrTail: ['sync_client: connect(replica): Connection refused'] }],
   stragglers: [],
   notReplicated: [],
+  syncFailures: [],
 };
 
 const ctx: ReportContext = { supervisorPid: 4242, config: '/etc/quiesce/cyrus.yaml', version: '0.1.0', hostname: 'mail1', writtenAtMs: T0 + 43_000 };
@@ -55,6 +56,7 @@ describe('buildShutdownReport', () => {
       commands: [{ entry: 'flush', ok: false, outcome: 'exit code 1', durationMs: 30_000, outputTail: ['sync_client: connect(replica): Connection refused'] }],
       stragglers: [],
       notReplicated: [],
+      syncFailures: [],
     });
   });
 
@@ -89,6 +91,21 @@ describe('buildShutdownReport, sync logs', () => {
     expect(doc.notReplicated).toEqual([{
       channel: 'east', files: ['/var/lib/cyrus/sync/east/log-4242'], bytes: 30, lines: 2, oldestAgeMs: 9_000,
       skippedUsers: [{ user: 'bob', file: '/var/lib/cyrus/sync/east/skipuser-bob' }], replay: 'sync_client ... -R -f ...; rm -- ... && sync_client ... -u bob',
+    }]);
+  });
+});
+
+describe('buildShutdownReport, sync errors', () => {
+  it('lists each mailbox the rolling sync_client failed on and no completed batch settled, with when and its replay command', () => {
+    const syncFailures: ShutdownReport['syncFailures'] = [{
+      channel: '', mailbox: 'user.alice', user: 'alice', reason: 'The remote Server(s) denied the operation', firstMs: T0 - 60_000, lastMs: T0 - 1_000, count: 412,
+      replay: 'sync_client -C /etc/imapd.conf -u alice',
+    }];
+    const doc = buildShutdownReport({ ...failed, commands: [], stops: [], syncFailures }, ctx);
+    expect(doc.verdict.reasons[0]).toBe('sync log channel (default): mailbox user.alice (user alice) failed to replicate (412 time(s), last: The remote Server(s) denied the operation) and no completed batch settled it since');
+    expect(doc.syncFailures).toEqual([{
+      channel: '', mailbox: 'user.alice', user: 'alice', reason: 'The remote Server(s) denied the operation', count: 412,
+      firstAt: '2025-01-02T03:03:05.000Z', lastAt: '2025-01-02T03:04:04.000Z', replay: 'sync_client -C /etc/imapd.conf -u alice',
     }]);
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChildHandle } from '../../../src/child/child.js';
 import { EXIT, judgeShutdown } from '../../../src/exit-codes.js';
 import type { ChannelBacklog } from '../../../src/replication/sync-dir.js';
+import type { SyncFailure } from '../../../src/replication/sync-errors.js';
 import { Daemon } from '../../../src/service/daemon.js';
 import { ServicePool } from '../../../src/service/pool.js';
 import type { Unit } from '../../../src/service/unit.js';
@@ -44,6 +45,8 @@ interface Options {
   readonly syncExitsOnWake?: boolean;
   /** What /proc says of the sync_client: sleeping between passes (true), in a pass (false), or nothing. */
   readonly syncAsleep?: boolean;
+  /** What the sync errors still fail on after the final read, and the reads they were settled against. */
+  readonly syncFailures?: readonly SyncFailure[];
 }
 
 function shutdownWorld(o: Options = {}) {
@@ -72,6 +75,7 @@ function shutdownWorld(o: Options = {}) {
   const view = { channels: [], read: () => [], drainTimeoutMs: 0, syncClients: new Map([['syncclient', '']]) };
   const resumed = new Set<string>();
   const woken = new Map<number, number>();
+  const settled: { channels: string[]; at: number }[] = [];
   const run = new ShutdownRun(
     {
       mode: 'graceful', trigger: 'SIGQUIT', steps: shutdownSteps(w.config, true), drain: [pool], retiring: [],
@@ -82,6 +86,10 @@ function shutdownWorld(o: Options = {}) {
         replicating: () => isReplicating(view, units),
         wake: () => wakeSyncClients(view, units, woken, w.clock.now(), () => o.syncAsleep),
         resume: () => resumeSyncClients(view, units, resumed),
+        settle: (read, at) => {
+          settled.push({ channels: read.map((b) => b.channel), at });
+          return o.syncFailures ?? [];
+        },
       },
     },
     deps,
@@ -97,7 +105,7 @@ function shutdownWorld(o: Options = {}) {
     expect(report).toBeDefined();
     return report!;
   };
-  return { ...w, run, order, phases, finish, daemons, syncClients };
+  return { ...w, run, order, phases, finish, daemons, syncClients, settled };
 }
 
 describe('ShutdownRun', () => {
@@ -133,6 +141,21 @@ describe('ShutdownRun', () => {
     expect(report.exitCode).toBe(EXIT.shutdownFailed);
     expect(report.notReplicated).toEqual([stuck]);
     expect(report.verdict).toMatch(/log-4242, 1 lines, 11 bytes.*user alice NOT replicated \(sync_client skips it: \/var\/lib\/cyrus\/sync\/skipuser-alice\)/);
+  });
+
+  it('judges a mailbox the rolling sync_client failed on, and no completed batch settled, not replicated: exit 4 naming it and its replay', async () => {
+    const failure: SyncFailure = {
+      channel: '', mailbox: 'user.alice', user: 'alice', reason: 'The remote Server(s) denied the operation', firstMs: 0, lastMs: 50, count: 7, replay: 'sync_client -C /etc/imapd.conf -u alice',
+    };
+    const w = shutdownWorld({ flushExit: 0, syncFailures: [failure] });
+    const report = await w.finish();
+    expect(w.settled).toEqual([{ channels: [''], at: expect.any(Number) as number }]); // the final read, after the SHUTDOWN commands
+    expect(report.exitCode).toBe(EXIT.shutdownFailed);
+    expect(report.syncFailures).toEqual([failure]);
+    expect(report.notReplicated).toEqual([]);
+    expect(report.verdict).toBe('NOT safe to fail over: not replicated: channel (default): mailbox user.alice (user alice) failed to replicate (7 time(s), last: The remote Server(s) denied the operation); replay with: sync_client -C /etc/imapd.conf -u alice');
+    expect(w.events('replication.left')).toHaveLength(1);
+    expect(w.events('replication.verified')).toEqual([]);
   });
 
   it('wakes the rolling sync_client once (SIGHUP) when the drain finds something pending, and only it', async () => {
