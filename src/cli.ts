@@ -12,7 +12,8 @@ import { EXIT, type ExitCode } from './exit-codes.js';
 import { runFatalPath, reportFatalTo } from './fatal.js';
 import { LOG_LEVELS, print, type LogLevel } from './log.js';
 import { needsInitShim, runUnderInitShim } from './ops/init-shim.js';
-import { DEFAULT_CYRUS_CONF, FLUSH_DEFAULTS, START_DEFAULTS } from './defaults.js';
+import { COMPARE_DEFAULTS, DEFAULT_CYRUS_CONF, FLUSH_DEFAULTS, START_DEFAULTS } from './defaults.js';
+import type { CompareCommandOptions } from './compare/compare-command.js';
 // The modules of each command are imported by its action: a supervisor (`run`) does not keep
 // convert, plan, the control client, swap and its execa in memory for its lifetime, and the short
 // commands (flush above all, a SHUTDOWN step of every stop; status, stop) start without the config
@@ -182,6 +183,25 @@ function program(exit: (code: number) => void): Command {
     .option('--json', 'one JSON document instead of text')
     .action(async (o: { imapdConf: string; timeout?: string; attempts?: string; retryDelay?: string; json?: boolean }) =>
       exit(await (await import('./replication/flush-command.js')).runFlushCommand({ config: o.imapdConf, timeout: o.timeout, attempts: o.attempts, retryDelay: o.retryDelay, json: o.json === true }, print.out)));
+  p.command('compare')
+    .description('master and replica side by side over IMAP, read-only: each difference per user, mailbox and UID (exit 0 = identical, 4 = differ, 69/75 = a side unreachable/slow)')
+    .argument('[users...]', 'only these users (default: every user either side has)')
+    .requiredOption('--master <address>', `the master's IMAP service: HOST, HOST:PORT, [IPv6]:PORT or imaps://HOST[:PORT] (default port ${COMPARE_DEFAULTS.port}, imaps ${COMPARE_DEFAULTS.tlsPort})`)
+    .requiredOption('--replica <address>', "the replica's IMAP service, the same way")
+    .option('--user <admin>', `the admin who logs in on both sides (default ${COMPARE_DEFAULTS.admin})`)
+    .option('--password-file <file>', `the admin's password, first line (default: $${COMPARE_DEFAULTS.passwordEnv})`)
+    .option('--replica-user <admin>', "the replica's admin, when another")
+    .option('--replica-password-file <file>', "the replica's admin's password, when another")
+    .option('--sample <n>', 'compare n users picked at random')
+    .option('--concurrency <n>', `users compared at once, two connections each (default ${COMPARE_DEFAULTS.concurrency})`)
+    .option('--timeout <duration>', `bound of every connect and command, per side (default ${COMPARE_DEFAULTS.timeoutMs / 1000}s)`)
+    .option('-C, --imapd-conf <file>', "the master's imapd.conf: the sync_client command that replicates what differs uses it")
+    .option('--json', 'one JSON document instead of text')
+    .action(async (users: string[], o: Omit<CompareCommandOptions, 'users'>) => {
+      const { runCompareCommand } = await import('./compare/compare-command.js');
+      const terminal = process.stderr.isTTY && o.json !== true;
+      exit(await runCompareCommand({ ...o, users }, { out: print.out, ...(terminal ? { progress: (t: string) => void process.stderr.write(`\r\x1b[K${t}`) } : {}) }));
+    });
   p.command('swap')
     .description('soft failover: stop the master (verified flush), stop the replica, start each in the other role, verify')
     .requiredOption('--pair <file>', 'the pair file: both sides, their command prefixes and configs')

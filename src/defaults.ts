@@ -119,6 +119,21 @@ export const REPLICA_PROBE = {
   timeoutMs: 1_000,
 } as const;
 
+/** Defaults of `quiesce compare`. */
+export const COMPARE_DEFAULTS = {
+  /** Users compared at once (two IMAP connections each). */
+  concurrency: 4,
+  /** Bound of every connect and every IMAP command, per side. */
+  timeoutMs: 30_000,
+  /** imap, and imaps for an `imaps://` address. */
+  port: 143,
+  tlsPort: 993,
+  /** The admin who logs in on each side (an `admins` user) unless --user says otherwise. */
+  admin: 'cyrus',
+  /** Where the password comes from without --password-file. */
+  passwordEnv: 'QUIESCE_COMPARE_PASSWORD',
+} as const;
+
 /** Defaults of the pair file. */
 export const PAIR_DEFAULTS = {
   /** How quiesce is run on each side. */

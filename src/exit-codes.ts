@@ -26,6 +26,20 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** `quiesce compare`. */
+export const COMPARE_EXIT = {
+  /** Both sides hold the same for every user compared. */
+  identical: 0,
+  /** Something differs (each difference printed, with what replicates it). */
+  differ: 4,
+  /** Command-line usage error (EX_USAGE). */
+  usage: 64,
+  /** A side cannot be reached, refuses the admin's login or answers what compare cannot read (EX_UNAVAILABLE). */
+  unavailable: 69,
+  /** A side did not answer within --timeout (EX_TEMPFAIL). */
+  timeout: 75,
+} as const;
+
 /** The commands that talk to a running instance (status, stop, reload, escalate). */
 export const CONTROL_EXIT = {
   /** Done; for `stop`, the instance's own code replaces this. */
