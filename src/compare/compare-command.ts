@@ -13,6 +13,9 @@ import { commandLine } from '../text.js';
 import { compare, type CompareResult } from './compare.js';
 import { describeDifference } from './describe.js';
 import type { ImapEndpoint } from './imap-session.js';
+import { parseAddress } from './address.js';
+
+export { parseAddress } from './address.js';
 
 /** The subcommand's options as commander hands them over. */
 export interface CompareCommandOptions {
@@ -36,16 +39,6 @@ export interface CompareOutput {
   readonly out: (line: string) => void;
   readonly progress?: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
-}
-
-/** `host`, `host:port`, `[v6]:port`, `imaps://host[:port]` (pure). */
-export function parseAddress(text: string): { host: string; port: number; tls: boolean } | undefined {
-  const tls = text.startsWith('imaps://');
-  const rest = tls ? text.slice('imaps://'.length) : text.replace(/^imap:\/\//, '');
-  const m = /^(?:\[([^\]\s]+)\]|([^:[\]\s/]+))(?::(\d{1,5}))?$/.exec(rest);
-  if (m === null) return undefined;
-  const port = m[3] === undefined ? (tls ? COMPARE_DEFAULTS.tlsPort : COMPARE_DEFAULTS.port) : Number(m[3]);
-  return port > 0 && port < 65536 ? { host: (m[1] ?? m[2]) as string, port, tls } : undefined;
 }
 
 /** Runs the subcommand; resolves with the exit code. */

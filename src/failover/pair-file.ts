@@ -6,13 +6,25 @@ import { err, ok, type Diagnostic, type Result } from '../errors.js';
 import { parseDuration } from '../config/fields.js';
 import { readConfigText } from '../config/text-file.js';
 import { parseYaml } from '../config/yaml-doc.js';
+import { parseAddress } from '../compare/address.js';
 
-/** One side: its command prefix (e.g. `[ssh, mail2]`) and its config as master and as replica. */
+/** One side: its command prefix (e.g. `[ssh, mail2]`), its config as master and as replica, and its IMAP service. */
 export interface PairSide {
   readonly name: string;
   readonly prefix: readonly string[];
   readonly master: string;
   readonly replica: string;
+  /** Where `quiesce compare` reaches its IMAP service (HOST:PORT, imaps://HOST[:PORT]), from where swap runs. */
+  readonly imap: string | undefined;
+}
+
+/** How swap's default verify step compares the two sides (`quiesce compare`'s options). */
+export interface PairCompare {
+  readonly user: string | undefined;
+  readonly passwordFile: string | undefined;
+  readonly sample: number | undefined;
+  readonly concurrency: number | undefined;
+  readonly timeout: string | undefined;
 }
 
 /** A validated pair file. */
@@ -20,17 +32,22 @@ export interface PairFile {
   readonly file: string;
   readonly quiesce: readonly string[];
   readonly sides: readonly [PairSide, PairSide];
-  /** Run on the new master's side after the swap; exit 0 = replication flows. */
+  /** Run on the new master's side after the swap; exit 0 = replication flows. Without it, both sides are compared over IMAP when both have `imap`. */
   readonly verify: readonly string[] | undefined;
+  readonly compare: PairCompare;
   readonly stepTimeoutMs: number;
 }
 
 const argv = z.array(z.string().min(1));
-const side = z.strictObject({ prefix: argv.optional(), master: z.string().min(1), replica: z.string().min(1) });
+const address = z.string().refine((a) => parseAddress(a) !== undefined, { message: 'expected HOST, HOST:PORT, [IPv6]:PORT or imaps://HOST[:PORT]' });
+const side = z.strictObject({ prefix: argv.optional(), master: z.string().min(1), replica: z.string().min(1), imap: address.optional() });
+const positive = z.number().int().positive();
+const compare = z.strictObject({ user: z.string().min(1).optional(), password_file: z.string().min(1).optional(), sample: positive.optional(), concurrency: positive.optional(), timeout: z.union([z.string(), z.number()]).optional() });
 const schema = z.strictObject({
   quiesce: argv.min(1).optional(),
   sides: z.record(z.string(), side).refine((m) => Object.keys(m).length === 2, { message: 'expected exactly two sides' }),
   verify: argv.min(1).optional(),
+  compare: compare.optional(),
   step_timeout: z.unknown().optional(),
 });
 
@@ -48,7 +65,14 @@ export function loadPairFile(file: string): Result<PairFile, Diagnostic[]> {
   const base = dirname(resolve(file));
   const sides = Object.entries(parsed.data.sides).map(([name, s]): PairSide => {
     const local = (s.prefix ?? []).length === 0;
-    return { name, prefix: s.prefix ?? [], master: local ? resolve(base, s.master) : s.master, replica: local ? resolve(base, s.replica) : s.replica };
+    return { name, prefix: s.prefix ?? [], master: local ? resolve(base, s.master) : s.master, replica: local ? resolve(base, s.replica) : s.replica, imap: s.imap };
   }) as [PairSide, PairSide];
-  return ok({ file, quiesce: parsed.data.quiesce ?? PAIR_DEFAULTS.quiesce, sides, verify: parsed.data.verify, stepTimeoutMs: timeout.value });
+  const c = parsed.data.compare;
+  const compareTimeout = c?.timeout === undefined ? undefined : parseDuration(c.timeout, 's');
+  if (compareTimeout?.ok === false) return err([where.atValue(['compare', 'timeout'], compareTimeout.error)]);
+  return ok({
+    file, quiesce: parsed.data.quiesce ?? PAIR_DEFAULTS.quiesce, sides, verify: parsed.data.verify, stepTimeoutMs: timeout.value,
+    // the password file is read where swap runs: relative to the pair file
+    compare: { user: c?.user, passwordFile: c?.password_file === undefined ? undefined : resolve(base, c.password_file), sample: c?.sample, concurrency: c?.concurrency, timeout: c?.timeout === undefined ? undefined : String(c.timeout) },
+  });
 }

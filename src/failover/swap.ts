@@ -6,7 +6,8 @@
 // A failing step stops the swap and says which state each side is in and the commands that
 // continue it by hand. `--force` lets the swap go on when the master could not verify its flush,
 // and says what is then lost.
-import { EXIT, isSafeToFailOver, SWAP_EXIT } from '../exit-codes.js';
+import { runCompareCommand } from '../compare/compare-command.js';
+import { COMPARE_EXIT, EXIT, isSafeToFailOver, SWAP_EXIT } from '../exit-codes.js';
 import type { PairFile, PairSide } from './pair-file.js';
 import { commandLine } from '../text.js';
 import { runOnSide, sideArgv, type SideResult } from './side-command.js';
@@ -93,7 +94,19 @@ export async function swap(pair: PairFile, opts: { readonly force: boolean }, io
   if (pair.verify !== undefined) {
     const v = await runOnSide([...replica.prefix, ...pair.verify], pair.stepTimeoutMs, (line) => io.out(`  ${replica.name}| ${line}`));
     if (v.exitCode !== 0) return fail(`verify replication ${replica.name} -> ${master.name}`, v, [commandLine([...replica.prefix, ...pair.verify])]);
-  } else io.out('  (no `verify` command in the pair file: both sides are running in their new roles)');
+  } else if (replica.imap !== undefined && master.imap !== undefined) {
+    io.out(`  comparing ${replica.name} (master, ${replica.imap}) with ${master.name} (replica, ${master.imap}) over IMAP`);
+    const c = pair.compare;
+    const compared = await runCompareCommand(
+      { master: replica.imap, replica: master.imap, users: [], user: c.user, passwordFile: c.passwordFile, sample: c.sample?.toString(), concurrency: c.concurrency?.toString(), timeout: c.timeout },
+      { out: (line) => io.out(`  compare| ${line}`) },
+    );
+    if (compared !== COMPARE_EXIT.identical) {
+      io.err(`swap stopped at "compare ${replica.name} with ${master.name}": quiesce compare exited ${compared} (${compared === COMPARE_EXIT.differ ? 'the sides differ, listed above' : 'a side could not be compared'}). Both sides run in their new roles:`);
+      report();
+      return SWAP_EXIT.stepFailed;
+    }
+  } else io.out('  (no `verify` command and no `imap` address of each side in the pair file: both sides are running in their new roles, not compared)');
   io.out(`swapped: ${replica.name} is the master, ${master.name} the replica`);
   return SWAP_EXIT.swapped;
 }

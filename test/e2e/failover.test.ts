@@ -141,6 +141,8 @@ describeCyrus('replication-safe soft failover', () => {
     expect(swap.err).toBe('');
     expect(swap.code).toBe(0);
     expect(swap.out).toMatch(/swapped: b is the master, a the replica/);
+    // the new roles checked by comparing both sides over IMAP (no `verify` in the pair file)
+    expect(swap.out).toMatch(/^ {2}compare\| compared 1 user\(s\), 1 mailbox\(es\), 20 message\(s\): identical$/m);
     const onB = await messageIdsOf(p.b.imapPort, 'alice');
     expect(onB.filter((id) => before.acknowledged.includes(id))).toHaveLength(before.acknowledged.length);
     const after = await deliverUntil(p.b.lmtpPort, 'alice', { parallel: 2, limit: 20, stop: new AbortController().signal });

@@ -93,11 +93,13 @@ ${opts.syncClient === false ? '' : `DAEMON:
   const pairFile = join(dir, 'pair.yaml');
   const pa = build('a');
   const pb = build('b');
+  writeFileSync(join(dir, 'admin.pw'), 'secret\n', { mode: 0o600 }); // the instances' alwaystrue checker takes any password
   writeFileSync(pairFile, `
 quiesce: ["${process.execPath}", "${opts.cli ?? CLI}"]
 sides:
-  a: { master: ${pa.asMaster}, replica: ${pa.asReplica} }
-  b: { master: ${pb.asMaster}, replica: ${pb.asReplica} }
+  a: { master: ${pa.asMaster}, replica: ${pa.asReplica}, imap: "127.0.0.1:${aImap}" }
+  b: { master: ${pb.asMaster}, replica: ${pb.asReplica}, imap: "127.0.0.1:${bImap}" }
+compare: { user: cyrus, password_file: admin.pw, timeout: 20s }
 step_timeout: 120s
 `);
   return { a: pa, b: pb, pairFile, cleanup: () => { a.cleanup(); b.cleanup(); } };
