@@ -14,6 +14,7 @@ mount -t tmpfs -o mode=755 tmpfs /dev
 for n in null zero full random urandom tty; do touch /dev/$n; mount --bind "$old/$n" /dev/$n; done
 mkdir /dev/pts /dev/shm && mount --bind "$old/pts" /dev/pts && mount -t tmpfs tmpfs /dev/shm
 ln -s /proc/self/fd /dev/fd
+umount "$old" && rmdir "$old"
 `;
 
 const SETUP = `
