@@ -202,6 +202,13 @@ function program(exit: (code: number) => void): Command {
       const terminal = process.stderr.isTTY && o.json !== true;
       exit(await runCompareCommand({ ...o, users }, { out: print.out, ...(terminal ? { progress: (t: string) => void process.stderr.write(`\r\x1b[K${t}`) } : {}) }));
     });
+  p.command('set-option')
+    .description('set one imapd.conf option, only if the installed Cyrus knows it (how swap flips replicaonly; exit 0 set, 5 unknown to this Cyrus)')
+    .requiredOption('-C, --imapd-conf <file>', 'the imapd.conf to change (rewritten whole, atomically, owner and mode kept)')
+    .argument('<key>', 'the option, e.g. replicaonly')
+    .argument('<value>', 'its value, e.g. on')
+    .action(async (key: string, value: string, o: { imapdConf: string }) =>
+      exit(await (await import('./config/imapd-conf-edit.js')).setOption(o.imapdConf, key, value, print.out)));
   p.command('swap')
     .description('soft failover: stop the master (verified flush), stop the replica, start each in the other role, verify')
     .requiredOption('--pair <file>', 'the pair file: both sides, their command prefixes and configs')

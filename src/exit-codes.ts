@@ -40,6 +40,20 @@ export const COMPARE_EXIT = {
   timeout: 75,
 } as const;
 
+/** `quiesce set-option` (what `quiesce swap` runs on each side to flip replicaonly). */
+export const SET_OPTION_EXIT = {
+  /** Set, or already so. */
+  set: 0,
+  /** The installed Cyrus does not know the option (cyr_info conf-all does not list it): the file is unchanged. */
+  unknown: 5,
+  /** Not an option name, or a value of more than one line (EX_USAGE). */
+  usage: 64,
+  /** The file cannot be read (EX_NOINPUT). */
+  noInput: 66,
+  /** The file cannot be written (EX_CANTCREAT). */
+  cannotCreate: 73,
+} as const;
+
 /** The commands that talk to a running instance (status, stop, reload, escalate). */
 export const CONTROL_EXIT = {
   /** Done; for `stop`, the instance's own code replaces this. */

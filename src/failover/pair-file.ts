@@ -16,6 +16,8 @@ export interface PairSide {
   readonly replica: string;
   /** Where `quiesce compare` reaches its IMAP service (HOST:PORT, imaps://HOST[:PORT]), from where swap runs. */
   readonly imap: string | undefined;
+  /** The side's imapd.conf, in which swap sets `replicaOnly` (a path on that side). */
+  readonly imapdConf: string | undefined;
 }
 
 /** How swap's default verify step compares the two sides (`quiesce compare`'s options). */
@@ -35,12 +37,14 @@ export interface PairFile {
   /** Run on the new master's side after the swap; exit 0 = replication flows. Without it, both sides are compared over IMAP when both have `imap`. */
   readonly verify: readonly string[] | undefined;
   readonly compare: PairCompare;
+  /** The imapd.conf switch swap turns on for the new replica and off for the new master (`replicaonly`, Cyrus 3.12+). */
+  readonly replicaOnly: string | undefined;
   readonly stepTimeoutMs: number;
 }
 
 const argv = z.array(z.string().min(1));
 const address = z.string().refine((a) => parseAddress(a) !== undefined, { message: 'expected HOST, HOST:PORT, [IPv6]:PORT or imaps://HOST[:PORT]' });
-const side = z.strictObject({ prefix: argv.optional(), master: z.string().min(1), replica: z.string().min(1), imap: address.optional() });
+const side = z.strictObject({ prefix: argv.optional(), master: z.string().min(1), replica: z.string().min(1), imap: address.optional(), imapd_conf: z.string().min(1).optional() });
 const positive = z.number().int().positive();
 const compare = z.strictObject({ user: z.string().min(1).optional(), password_file: z.string().min(1).optional(), sample: positive.optional(), concurrency: positive.optional(), timeout: z.union([z.string(), z.number()]).optional() });
 const schema = z.strictObject({
@@ -48,6 +52,7 @@ const schema = z.strictObject({
   sides: z.record(z.string(), side).refine((m) => Object.keys(m).length === 2, { message: 'expected exactly two sides' }),
   verify: argv.min(1).optional(),
   compare: compare.optional(),
+  replica_only: z.string().regex(/^[a-z0-9_-]+$/i, 'expected an imapd.conf option name, e.g. replicaonly').optional(),
   step_timeout: z.unknown().optional(),
 });
 
@@ -65,13 +70,15 @@ export function loadPairFile(file: string): Result<PairFile, Diagnostic[]> {
   const base = dirname(resolve(file));
   const sides = Object.entries(parsed.data.sides).map(([name, s]): PairSide => {
     const local = (s.prefix ?? []).length === 0;
-    return { name, prefix: s.prefix ?? [], master: local ? resolve(base, s.master) : s.master, replica: local ? resolve(base, s.replica) : s.replica, imap: s.imap };
+    return { name, prefix: s.prefix ?? [], master: local ? resolve(base, s.master) : s.master, replica: local ? resolve(base, s.replica) : s.replica, imap: s.imap, imapdConf: s.imapd_conf === undefined ? undefined : local ? resolve(base, s.imapd_conf) : s.imapd_conf };
   }) as [PairSide, PairSide];
+  const unset = sides.filter((s) => s.imapdConf === undefined);
+  if (parsed.data.replica_only !== undefined && unset.length > 0) return err(unset.map((s) => where.atValue(['sides', s.name], `replica_only is set: give this side's imapd_conf (where swap sets ${parsed.data.replica_only})`)));
   const c = parsed.data.compare;
   const compareTimeout = c?.timeout === undefined ? undefined : parseDuration(c.timeout, 's');
   if (compareTimeout?.ok === false) return err([where.atValue(['compare', 'timeout'], compareTimeout.error)]);
   return ok({
-    file, quiesce: parsed.data.quiesce ?? PAIR_DEFAULTS.quiesce, sides, verify: parsed.data.verify, stepTimeoutMs: timeout.value,
+    file, quiesce: parsed.data.quiesce ?? PAIR_DEFAULTS.quiesce, sides, verify: parsed.data.verify, stepTimeoutMs: timeout.value, replicaOnly: parsed.data.replica_only,
     // the password file is read where swap runs: relative to the pair file
     compare: { user: c?.user, passwordFile: c?.password_file === undefined ? undefined : resolve(base, c.password_file), sample: c?.sample, concurrency: c?.concurrency, timeout: c?.timeout === undefined ? undefined : String(c.timeout) },
   });

@@ -7,7 +7,7 @@
 // continue it by hand. `--force` lets the swap go on when the master could not verify its flush,
 // and says what is then lost.
 import { runCompareCommand } from '../compare/compare-command.js';
-import { COMPARE_EXIT, EXIT, isSafeToFailOver, SWAP_EXIT } from '../exit-codes.js';
+import { COMPARE_EXIT, EXIT, isSafeToFailOver, SET_OPTION_EXIT, SWAP_EXIT } from '../exit-codes.js';
 import type { PairFile, PairSide } from './pair-file.js';
 import { commandLine } from '../text.js';
 import { runOnSide, sideArgv, type SideResult } from './side-command.js';
@@ -78,11 +78,23 @@ export async function swap(pair: PairFile, opts: { readonly force: boolean }, io
   }
   state.set(replica.name, 'not running');
 
+  const flip = async (side: PairSide, value: 'on' | 'off'): Promise<SideResult | undefined> => {
+    if (pair.replicaOnly === undefined || side.imapdConf === undefined) return undefined;
+    const r = await run(side, ['set-option', '-C', side.imapdConf, pair.replicaOnly, value]);
+    if (r.exitCode === SET_OPTION_EXIT.unknown) io.out(`  ${side.name}: this Cyrus does not know ${pair.replicaOnly} (Cyrus 3.12 and later have replicaonly; 3.6 does not): not set, the replica takes writes as before`);
+    return r.exitCode === SET_OPTION_EXIT.set || r.exitCode === SET_OPTION_EXIT.unknown ? undefined : r;
+  };
+  const flipped = await flip(replica, 'off');
+  if (flipped !== undefined) return fail(`set ${pair.replicaOnly ?? ''} off on ${replica.name}`, flipped, [flipped.commandLine, rest.startNewMaster, rest.startNewReplica]);
+
   io.out(`[4/6] starting ${replica.name} as the new master`);
   state.set(replica.name, 'master starting');
   const newMaster = await run(replica, ['start', '-c', replica.master]);
   if (newMaster.exitCode !== 0) return fail(`start ${replica.name} as master`, newMaster, [rest.startNewMaster, rest.startNewReplica]);
   state.set(replica.name, 'master running');
+
+  const flippedOn = await flip(master, 'on');
+  if (flippedOn !== undefined) return fail(`set ${pair.replicaOnly ?? ''} on on ${master.name}`, flippedOn, [flippedOn.commandLine, rest.startNewReplica]);
 
   io.out(`[5/6] starting ${master.name} as the new replica`);
   state.set(master.name, 'replica starting');

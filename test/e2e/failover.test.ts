@@ -141,6 +141,10 @@ describeCyrus('replication-safe soft failover', () => {
     expect(swap.err).toBe('');
     expect(swap.code).toBe(0);
     expect(swap.out).toMatch(/swapped: b is the master, a the replica/);
+    // replicaonly is Cyrus 3.12's: on 3.6 swap says so and leaves the imapd.conf files alone
+    expect(swap.out).toMatch(/^ {2}b: this Cyrus does not know replicaonly \(Cyrus 3\.12 and later have replicaonly; 3\.6 does not\)/m);
+    expect(swap.out).toMatch(/^ {2}a: this Cyrus does not know replicaonly/m);
+    expect(readFileSync(p.b.cyrus.imapdConf, 'utf8')).not.toMatch(/replicaonly/);
     // the new roles checked by comparing both sides over IMAP (no `verify` in the pair file)
     expect(swap.out).toMatch(/^ {2}compare\| compared 1 user\(s\), 1 mailbox\(es\), 20 message\(s\): identical$/m);
     const onB = await messageIdsOf(p.b.imapPort, 'alice');

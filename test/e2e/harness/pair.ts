@@ -97,9 +97,10 @@ ${opts.syncClient === false ? '' : `DAEMON:
   writeFileSync(pairFile, `
 quiesce: ["${process.execPath}", "${opts.cli ?? CLI}"]
 sides:
-  a: { master: ${pa.asMaster}, replica: ${pa.asReplica}, imap: "127.0.0.1:${aImap}" }
-  b: { master: ${pb.asMaster}, replica: ${pb.asReplica}, imap: "127.0.0.1:${bImap}" }
+  a: { master: ${pa.asMaster}, replica: ${pa.asReplica}, imap: "127.0.0.1:${aImap}", imapd_conf: ${a.imapdConf} }
+  b: { master: ${pb.asMaster}, replica: ${pb.asReplica}, imap: "127.0.0.1:${bImap}", imapd_conf: ${b.imapdConf} }
 compare: { user: cyrus, password_file: admin.pw, timeout: 20s }
+replica_only: replicaonly
 step_timeout: 120s
 `);
   return { a: pa, b: pb, pairFile, cleanup: () => { a.cleanup(); b.cleanup(); } };

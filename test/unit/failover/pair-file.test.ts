@@ -41,4 +41,14 @@ compare: { sample: 0, timeout: soon }
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:2:\\d+: sides\\.a\\.imap: expected HOST, HOST:PORT`)));
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${file}:4:\\d+: compare\\.sample: `)));
   });
+
+  it('asks for each side\'s imapd_conf when replica_only is set', () => {
+    const file = pairFile(`sides:
+  a: { master: a.yaml, replica: a-r.yaml, imapd_conf: /etc/imapd.conf }
+  b: { master: b.yaml, replica: b-r.yaml }
+replica_only: replicaonly
+`);
+    const r = loadPairFile(file);
+    expect(r.ok ? [] : r.error.map(formatDiagnostic)).toEqual([expect.stringMatching(new RegExp(`^${file}:3:\\d+: sides\\.b: replica_only is set: give this side's imapd_conf \\(where swap sets replicaonly\\)$`))]);
+  });
 });
