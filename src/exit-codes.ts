@@ -34,10 +34,12 @@ export const COMPARE_EXIT = {
   differ: 4,
   /** Command-line usage error (EX_USAGE). */
   usage: 64,
-  /** A side cannot be reached, refuses the admin's login or answers what compare cannot read (EX_UNAVAILABLE). */
+  /** A side cannot be reached, refuses the admin's login or answers what compare cannot read; --pair: not exactly one side runs as master (EX_UNAVAILABLE). */
   unavailable: 69,
   /** A side did not answer within --timeout (EX_TEMPFAIL). */
   timeout: 75,
+  /** --pair: the pair file is invalid or names no IMAP address of a side (EX_CONFIG). */
+  configInvalid: 78,
 } as const;
 
 /** `quiesce set-option` (what `quiesce swap` runs on each side to flip replicaonly). */

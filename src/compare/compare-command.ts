@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { COMPARE_DEFAULTS } from '../defaults.js';
 import { parseDuration } from '../config/fields.js';
 import { loadImapdConf } from '../config/imapd-conf.js';
+import { formatDiagnostic } from '../errors.js';
 import { COMPARE_EXIT } from '../exit-codes.js';
 import { userSyncArgv } from '../replication/replay-command.js';
 import { channelsOf } from '../replication/sync-dir.js';
@@ -19,8 +20,11 @@ export { parseAddress } from './address.js';
 
 /** The subcommand's options as commander hands them over. */
 export interface CompareCommandOptions {
-  readonly master: string;
-  readonly replica: string;
+  /** The master's and the replica's IMAP address; or `pair`. */
+  readonly master?: string;
+  readonly replica?: string;
+  /** `--pair`: swap's pair file; the side running as master now is compared with the other (each side's `imap`, the file's `compare` options). */
+  readonly pair?: string;
   readonly users: readonly string[];
   readonly user?: string;
   readonly passwordFile?: string;
@@ -42,11 +46,23 @@ export interface CompareOutput {
 }
 
 /** Runs the subcommand; resolves with the exit code. */
-export async function runCompareCommand(o: CompareCommandOptions, io: CompareOutput): Promise<number> {
+export async function runCompareCommand(given: CompareCommandOptions, io: CompareOutput): Promise<number> {
   const usage = (message: string): number => {
     io.out(`quiesce compare: ${message}`);
     return COMPARE_EXIT.usage;
   };
+  let o = given;
+  if (given.pair !== undefined) {
+    if (given.master !== undefined || given.replica !== undefined) return usage('give --pair, or --master and --replica, not both');
+    const fromPair = await pairSides(given.pair);
+    if (typeof fromPair === 'string') {
+      io.out(`quiesce compare: ${fromPair}`);
+      return fromPair.startsWith('cannot tell') ? COMPARE_EXIT.unavailable : COMPARE_EXIT.configInvalid;
+    }
+    o = { ...fromPair, ...(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<CompareCommandOptions>), users: given.users };
+    io.out(`quiesce compare: master ${o.master ?? ''}, replica ${o.replica ?? ''} (${given.pair})`);
+  }
+  if (o.master === undefined || o.replica === undefined) return usage('give --master and --replica (each side\'s IMAP address), or --pair PAIR.yaml');
   const timeout = parseDuration(o.timeout ?? `${COMPARE_DEFAULTS.timeoutMs / 1000}s`, 's');
   if (!timeout.ok || timeout.value === 0) return usage(`--timeout: ${timeout.ok ? 'must be more than 0' : timeout.error}`);
   const concurrency = Number(o.concurrency ?? COMPARE_DEFAULTS.concurrency);
@@ -55,8 +71,9 @@ export async function runCompareCommand(o: CompareCommandOptions, io: CompareOut
   if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) return usage(`--sample: expected a positive integer, got \`${String(o.sample)}\``);
   const endpoints: Partial<Record<'master' | 'replica', ImapEndpoint>> = {};
   for (const side of ['master', 'replica'] as const) {
-    const address = parseAddress(o[side]);
-    if (address === undefined) return usage(`--${side}: expected HOST, HOST:PORT, [IPv6]:PORT or imaps://HOST[:PORT], got \`${o[side]}\``);
+    const text = o[side] ?? '';
+    const address = parseAddress(text);
+    if (address === undefined) return usage(`--${side}: expected HOST, HOST:PORT, [IPv6]:PORT or imaps://HOST[:PORT], got \`${text}\``);
     const file = side === 'replica' ? o.replicaPasswordFile ?? o.passwordFile : o.passwordFile;
     let password = (io.env ?? process.env)[COMPARE_DEFAULTS.passwordEnv];
     if (file !== undefined) {
@@ -105,6 +122,7 @@ function report(r: CompareResult, out: (line: string) => void, replicate: (users
   }
   out(`${counted}: ${r.differences.length} difference(s) in ${r.differingUsers.length} user(s): ${r.differingUsers.join(', ')}`);
   for (const c of replicate(r.differingUsers)) out(`replicate them with: ${c}`);
+  out('  (a full user sync reconciles both ways: what was expunged or flagged on the replica is on the master afterwards too)');
 }
 
 function asJson(r: CompareResult, exitCode: number, replicate: (users: readonly string[]) => string[]): unknown {
@@ -113,5 +131,21 @@ function asJson(r: CompareResult, exitCode: number, replicate: (users: readonly 
     exitCode, identical: r.differences.length === 0, users: r.users, mailboxes: r.mailboxes, messages: r.messages,
     differences: r.differences.map((d) => ({ ...d, mailbox: d.mailbox ?? null, uid: d.uid ?? null })),
     differingUsers: r.differingUsers, replicate: r.differingUsers.length === 0 ? [] : replicate(r.differingUsers),
+  };
+}
+
+/** The options a pair file gives: the addresses of the side running as master now and of the other, and its compare options; or what is wrong. */
+async function pairSides(file: string): Promise<Omit<CompareCommandOptions, 'users'> | string> {
+  const [{ loadPairFile }, { findRoles }] = await Promise.all([import('../failover/pair-file.js'), import('../failover/roles.js')]);
+  const pair = loadPairFile(file);
+  if (!pair.ok) return pair.error.map(formatDiagnostic).join('\n');
+  const missing = pair.value.sides.filter((s) => s.imap === undefined).map((s) => s.name);
+  if (missing.length > 0) return `${file}: no \`imap\` address for side(s) ${missing.join(', ')}: compare needs each side's IMAP service`;
+  const roles = await findRoles(pair.value);
+  if ('unknown' in roles) return roles.unknown;
+  const c = pair.value.compare;
+  return {
+    master: roles.master.imap, replica: roles.replica.imap, user: c.user, passwordFile: c.passwordFile,
+    sample: c.sample?.toString(), concurrency: c.concurrency?.toString(), timeout: c.timeout,
   };
 }

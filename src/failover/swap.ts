@@ -10,6 +10,7 @@ import { runCompareCommand } from '../compare/compare-command.js';
 import { COMPARE_EXIT, EXIT, isSafeToFailOver, SET_OPTION_EXIT, SWAP_EXIT } from '../exit-codes.js';
 import type { PairFile, PairSide } from './pair-file.js';
 import { commandLine } from '../text.js';
+import { findRoles, isRunning } from './roles.js';
 import { runOnSide, sideArgv, type SideResult } from './side-command.js';
 
 
@@ -28,7 +29,6 @@ export async function swap(pair: PairFile, opts: { readonly force: boolean }, io
   const state = new Map<string, SideState>(pair.sides.map((s) => [s.name, 'unknown']));
   const run = (side: PairSide, args: readonly string[]): Promise<SideResult> =>
     runOnSide(sideArgv(pair, side, args), pair.stepTimeoutMs, (line) => io.out(`  ${side.name}| ${line}`));
-  const isRunning = async (side: PairSide, config: string): Promise<boolean> => (await runOnSide(sideArgv(pair, side, ['status', '--json', '-c', config]), pair.stepTimeoutMs, () => undefined)).exitCode === 0;
   const report = (): void => {
     for (const [name, s] of state) io.err(`  ${name}: ${s}`);
   };
@@ -40,16 +40,14 @@ export async function swap(pair: PairFile, opts: { readonly force: boolean }, io
   };
 
   io.out('[1/6] finding the roles');
-  const [a, b] = pair.sides;
-  const aMaster = await isRunning(a, a.master);
-  const bMaster = await isRunning(b, b.master);
-  if (aMaster === bMaster) {
-    io.err(`cannot tell which side is the master: ${aMaster ? 'both' : 'neither'} of ${a.name} (${a.master}) and ${b.name} (${b.master}) answer as running masters`);
+  const roles = await findRoles(pair);
+  if ('unknown' in roles) {
+    io.err(roles.unknown);
     return SWAP_EXIT.rolesUnknown;
   }
-  const [master, replica] = aMaster ? [a, b] : [b, a];
+  const { master, replica } = roles;
   state.set(master.name, 'master running');
-  state.set(replica.name, (await isRunning(replica, replica.replica)) ? 'replica running' : 'not running');
+  state.set(replica.name, (await isRunning(pair, replica, replica.replica)) ? 'replica running' : 'not running');
   io.out(`  master: ${master.name}, replica: ${replica.name} (${state.get(replica.name)})`);
   const cmd = (side: PairSide, args: readonly string[]): string => commandLine(sideArgv(pair, side, args));
   const rest = {

@@ -80,7 +80,7 @@ describeCyrus('quiesce compare', () => {
     expect(text.code).toBe(4);
     expect(text.out).toContain('alice INBOX uid 3: message on one side only: master ');
     expect(text.out).toContain('alice INBOX uid 2: flags differs: master (), replica (\\Flagged)');
-    expect(text.out).toMatch(/compared 2 user\(s\), 3 mailbox\(es\), 5 message\(s\): 4 difference\(s\) in 1 user\(s\): alice\nreplicate them with: .*sync_client -C .* -u alice\n$/);
+    expect(text.out).toMatch(/compared 2 user\(s\), 3 mailbox\(es\), 5 message\(s\): 4 difference\(s\) in 1 user\(s\): alice\nreplicate them with: .*sync_client -C .* -u alice\n {2}\(a full user sync reconciles both ways: .*\)\n$/);
 
     // what compare printed replicates alice again (sync_client -u: a full user sync, the master wins)
     const mended = await run(doc.replicate[0]?.split(' ') ?? []);
@@ -88,6 +88,17 @@ describeCyrus('quiesce compare', () => {
     const after = await cli([...args, '--json', 'alice']);
     expect((JSON.parse(after.out) as CompareJson).differences).toEqual([]);
     expect(after.code).toBe(0);
+    // Cyrus reconciles both ways (3.6, measured): the replica's expunge and flag are now the master's too
+    const onA = await ImapClient.connect(p.a.imapPort);
+    await onA.login('alice');
+    expect(await onA.select('INBOX')).toEqual({ exists: 2 });
+    expect(await onA.search('FLAGGED')).toEqual([2]);
+    await onA.logout();
+
+    // swap's pair file works too: it finds the side running as master (a) and compares it with b
+    const byPair = await cli(['compare', '--pair', p.pairFile]);
+    expect(byPair.out).toBe(`quiesce compare: master 127.0.0.1:${p.a.imapPort}, replica 127.0.0.1:${p.b.imapPort} (${p.pairFile})\ncompared 2 user(s), 3 mailbox(es), 4 message(s): identical\n`);
+    expect(byPair.code).toBe(0);
 
     // a sample of one user
     const sampled = JSON.parse((await cli([...args, '--json', '--sample', '1'])).out) as CompareJson;

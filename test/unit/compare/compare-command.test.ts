@@ -30,6 +30,11 @@ describe('runCompareCommand, usage', () => {
     [{ passwordFile: '/nonexistent/pw' }, 'quiesce compare: --password-file: cannot read /nonexistent/pw: ENOENT: no such file or directory, open \'/nonexistent/pw\''],
   ])('%j', async (o, message) => expect(await run(o)).toEqual({ code: 64, lines: [message] }));
 
+  it('takes --pair or --master and --replica, not both, and not neither', async () => {
+    expect(await run({ pair: '/nonexistent/pair.yaml' })).toEqual({ code: 64, lines: ['quiesce compare: give --pair, or --master and --replica, not both'] });
+    expect(await run({ master: undefined })).toEqual({ code: 64, lines: ['quiesce compare: give --master and --replica (each side\'s IMAP address), or --pair PAIR.yaml'] });
+  });
+
   it('asks for a password when there is none', async () => {
     expect(await run({}, {})).toEqual({ code: 64, lines: ['quiesce compare: no password for the master\'s admin: give --password-file FILE or set QUIESCE_COMPARE_PASSWORD'] });
   });
