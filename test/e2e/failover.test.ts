@@ -7,7 +7,7 @@ import { findTagged } from '../../src/child/kill-tree.js';
 import { cleanup, cli as runCli, ev, isAlive, tempDir, type Quiesce } from '../integration/harness.js';
 import { describeCyrus } from './harness/cyrus.js';
 import { eventually } from './harness/eventually.js';
-import { deliverUntil, messageIdsOf, type LoadResult } from './harness/mail-load.js';
+import { deliverAndThen, deliverUntil, messageIdsOf, type LoadResult } from './harness/mail-load.js';
 import { createPair, startSides, type Pair, type PairOptions } from './harness/pair.js';
 
 /** Runs the CLI (a swap or flush may take minutes); resolves with code and output whatever the exit code. */
@@ -55,19 +55,8 @@ async function startPair(p: Pair): Promise<{ a: Quiesce; b: Quiesce }> {
   return sides;
 }
 
-/** Delivers until `when(acks)` says so, then calls `then`; keeps delivering until A refuses. */
-function loadWith(p: Pair, trigger: number, then: () => void, stop: AbortSignal): Promise<LoadResult> {
-  let fired = false;
-  return deliverUntil(p.a.lmtpPort, 'alice', {
-    parallel: 4, limit: 3_000, stop,
-    onAck: (n) => {
-      if (n >= trigger && !fired) {
-        fired = true;
-        then();
-      }
-    },
-  });
-}
+/** Delivers until `trigger` messages are acknowledged, then calls `then`; keeps delivering until A refuses. */
+const loadWith = (p: Pair, trigger: number, then: () => void, stop: AbortSignal): Promise<LoadResult> => deliverAndThen(p.a.lmtpPort, 'alice', trigger, then, stop);
 
 describeCyrus('replication-safe soft failover', () => {
   it('SIGQUIT while deliveries are in flight: A exits 0 and every acknowledged message is on B, once', async () => {

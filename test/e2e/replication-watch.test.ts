@@ -6,7 +6,6 @@
 // sync_client's own next reconnect try.
 import { afterEach, expect, it } from 'vitest';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import type { StatusSnapshot } from '../../src/supervisor/status.js';
 import { cleanup, cli, ev, startQuiesce, tempDir } from '../integration/harness.js';
@@ -14,6 +13,7 @@ import { describeCyrus } from './harness/cyrus.js';
 import { eventually } from './harness/eventually.js';
 import { deliverUntil, messageIdsOf } from './harness/mail-load.js';
 import { createPair, startSides, type Pair } from './harness/pair.js';
+import { metrics } from './harness/metrics.js';
 import { freePort } from './harness/ports.js';
 
 let pair: Pair | undefined;
@@ -22,16 +22,6 @@ afterEach(async () => {
   pair?.cleanup();
   pair = undefined;
 });
-
-function metrics(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    }).on('error', reject).end();
-  });
-}
 
 describeCyrus('replication backlog while running', () => {
   it('shows the backlog in status and metrics, logs the level change, and replays a log-run left by a dead sync_client', async () => {

@@ -6,7 +6,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import type { ShutdownReportDocument } from '../../src/ops/report.js';
 import type { StatusSnapshot } from '../../src/supervisor/status.js';
@@ -17,6 +16,7 @@ import { ImapClient } from './harness/imap-client.js';
 import { deliverUntil, messageIdsOf } from './harness/mail-load.js';
 import { startWithOwnDevLog } from './harness/namespace.js';
 import { createPair, startSides, type Pair } from './harness/pair.js';
+import { metrics } from './harness/metrics.js';
 import { freePort } from './harness/ports.js';
 
 let pair: Pair | undefined;
@@ -25,16 +25,6 @@ afterEach(async () => {
   pair?.cleanup();
   pair = undefined;
 });
-
-function metrics(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    }).on('error', reject).end();
-  });
-}
 
 const deliver = async (port: number, user: string, n: number): Promise<readonly string[]> =>
   (await deliverUntil(port, user, { parallel: 1, limit: n, stop: new AbortController().signal })).acknowledged;

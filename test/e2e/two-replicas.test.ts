@@ -3,25 +3,15 @@
 // deliveries: every acknowledged message is on both replicas, exit 0. With r2 down: exit 4 naming
 // channel r2 only, and r1 complete.
 import { afterEach, expect, it } from 'vitest';
-import { request } from 'node:http';
 import type { StatusSnapshot } from '../../src/supervisor/status.js';
 import { cleanup, cli, ev, startQuiesce, tempDir, type Quiesce } from '../integration/harness.js';
 import { describeCyrus } from './harness/cyrus.js';
 import { eventually } from './harness/eventually.js';
 import { ImapClient } from './harness/imap-client.js';
-import { deliverUntil, messageIdsOf } from './harness/mail-load.js';
+import { deliverAndThen, deliverUntil, messageIdsOf } from './harness/mail-load.js';
+import { metrics } from './harness/metrics.js';
 import { freePort } from './harness/ports.js';
 import { createTrio, type Trio } from './harness/trio.js';
-
-function metrics(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    }).on('error', reject).end();
-  });
-}
 
 let trio: Trio | undefined;
 afterEach(async () => {
@@ -44,20 +34,6 @@ async function start(dir: string, t: Trio): Promise<{ m: Quiesce; r1: Quiesce; r
   return { m, r1, r2 };
 }
 
-/** Delivers with 4 loops; `then` once `trigger` are acknowledged; on until the master refuses. */
-function load(t: Trio, trigger: number, then: () => void, stop: AbortSignal) {
-  let fired = false;
-  return deliverUntil(t.master.lmtpPort, 'alice', {
-    parallel: 4, limit: 3_000, stop,
-    onAck: (n) => {
-      if (n >= trigger && !fired) {
-        fired = true;
-        then();
-      }
-    },
-  });
-}
-
 describeCyrus('two replicas at once (sync_log_channels)', () => {
   it('SIGQUIT under continuous deliveries: exit 0, and every acknowledged message is on both replicas', async () => {
     const dir = tempDir();
@@ -65,7 +41,7 @@ describeCyrus('two replicas at once (sync_log_channels)', () => {
     trio = t;
     const { m, r1, r2 } = await start(dir, t);
     const stop = new AbortController();
-    const result = load(t, 60, () => m.kill('SIGQUIT'), stop.signal);
+    const result = deliverAndThen(t.master.lmtpPort, 'alice', 60, () => m.kill('SIGQUIT'), stop.signal);
     const { code } = await m.exited;
     stop.abort();
     const delivered = await result;

@@ -44,6 +44,20 @@ export async function deliverUntil(port: number, user: string, opts: { parallel:
   return { attempted, acknowledged, stops };
 }
 
+/** Delivers to `user` with 4 loops and calls `then` once `trigger` messages were acknowledged; goes on until the server refuses or `stop` aborts. */
+export function deliverAndThen(port: number, user: string, trigger: number, then: () => void, stop: AbortSignal): Promise<LoadResult> {
+  let fired = false;
+  return deliverUntil(port, user, {
+    parallel: 4, limit: 3_000, stop,
+    onAck: (n) => {
+      if (n >= trigger && !fired) {
+        fired = true;
+        then();
+      }
+    },
+  });
+}
+
 /** Every Message-ID in `user`'s INBOX on the IMAP server at `port`. */
 export async function messageIdsOf(port: number, user: string): Promise<string[]> {
   const c = await ImapClient.connect(port);
