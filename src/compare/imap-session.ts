@@ -55,6 +55,7 @@ export class ImapSession {
     this.#timeoutMs = timeoutMs;
     this.#label = label;
     socket.setEncoding('latin1');
+    socket.setNoDelay(true); // one small command, then a wait for its answer: Nagle would only delay it
     socket.on('data', (chunk: string) => {
       this.#buffer += chunk;
       this.#waiter?.();
