@@ -13,7 +13,7 @@ import { ImapClient } from './harness/imap-client.js';
 import { createInstance, type CyrusInstance } from './harness/instance.js';
 import { LmtpClient } from './harness/lmtp-client.js';
 import { connectOutcome, freePorts } from './harness/ports.js';
-import { exitOf, signalGroup, waitForGone } from './harness/process.js';
+import { childrenOf, exitOf, signalGroup, waitForGone } from './harness/process.js';
 
 const run = promisify(execFile);
 
@@ -68,6 +68,8 @@ DAEMON:
     const children = findTagged(`${first.pid}.`, true);
     expect(children.length).toBeGreaterThanOrEqual(4);
     const stubborn = first.logs.find(ev('child.started', { entry: 'stubborn' }))?.pid as number;
+    // quiesce's own helpers (the fork server holds the listening sockets the workers get)
+    const helpers = childrenOf(first.pid).filter((p) => !children.includes(p));
 
     first.kill('SIGKILL');
     await first.exited;
@@ -76,6 +78,8 @@ DAEMON:
     await session.untilClosed(5_000);
     for (const pid of children.filter((p) => p !== stubborn)) expect(await waitForGone(pid, 2_000), `pid ${pid} still alive`).toBe(true);
     expect(isAlive(stubborn)).toBe(true); // it ignores SIGTERM
+    // the helpers end on their parent-death signal or on EOF from quiesce: soon, not at once
+    for (const pid of helpers) expect(await waitForGone(pid, 2_000), `helper ${pid} still alive`).toBe(true);
     expect(await connectOutcome(lmtpPort)).toBe('ECONNREFUSED');
 
     const second = startQuiesce(dir, file);

@@ -1,6 +1,6 @@
 // Process helpers for tests: exits awaited as events or /proc polls with a deadline; kills by pid only.
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** How a spawned child ended. */
@@ -106,4 +106,20 @@ export function lineFrom(child: ChildProcess, pattern: RegExp, timeoutMs = 10_00
     out.on('data', onData);
     child.once('exit', onExit);
   });
+}
+
+/** The pids whose parent is `pid` now (/proc/<pid>/stat's ppid field), e.g. a supervisor's helpers. */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, the last ')' ends it
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
