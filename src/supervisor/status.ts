@@ -3,7 +3,6 @@ import type { LogSinkStatus } from '../log-sink.js';
 import type { UnitStatus } from '../service/unit.js';
 import type { PhaseKind } from './phase.js';
 
-/** The whole supervisor. */
 /** One failing mailbox, user or batch in `quiesce status`. */
 export interface SyncFailureStatus {
   readonly mailbox: string | null;
@@ -14,6 +13,7 @@ export interface SyncFailureStatus {
   readonly replay: string;
 }
 
+/** The whole supervisor. */
 export interface StatusSnapshot {
   readonly pid: number;
   readonly config: string;
