@@ -16,7 +16,7 @@ import { answers, describeAddress, replicaAddress, type ReplicaAddress } from '.
 import { CONNECT_FAILURE } from '../replication/sync-client-run.js';
 import { Daemon } from '../service/daemon.js';
 import type { Unit } from '../service/unit.js';
-import { sleepsNow, type ReplicationView } from './replication-of.js';
+import { rollingSyncClients, sleepsNow, type ReplicationView } from './replication-of.js';
 
 /** What the watch needs; tests replace the probe and /proc. */
 export interface ReplicaReturnDeps {
@@ -101,8 +101,8 @@ export class ReplicaReturn {
     const sleeps = this.#deps.sleeps ?? sleepsNow;
     let woken = 0;
     let restarted = 0;
-    for (const u of this.#deps.units()) {
-      if (u.section !== 'DAEMON' || this.#view.syncClients.get(u.name) !== channel) continue;
+    for (const { unit: u, channel: of } of rollingSyncClients(this.#view, this.#deps.units())) {
+      if (of !== channel) continue;
       for (const c of u.liveChildren()) {
         if (c.pid === undefined || !pids.has(c.pid) || sleeps(c.pid) === false) continue;
         c.signalOnly('SIGHUP');

@@ -47,6 +47,14 @@ export function channelOfSyncClient(argv: readonly string[]): string {
   return '';
 }
 
+/** The units among `units` that run `view`'s rolling sync_clients (DAEMON entries), each with the channel it replays. */
+export function* rollingSyncClients(view: ReplicationView, units: Iterable<Unit>): Generator<{ readonly unit: Unit; readonly channel: string }> {
+  for (const unit of units) {
+    const channel = unit.section === 'DAEMON' ? view.syncClients.get(unit.name) : undefined;
+    if (channel !== undefined) yield { unit, channel };
+  }
+}
+
 /** How often the sync drain may wake one sync_client (one that cannot reach its replica sleeps between connects too). */
 export const SYNC_WAKE_INTERVAL_MS = 1_000;
 
@@ -74,8 +82,7 @@ export function sleepsNow(pid: number): boolean | undefined {
  */
 export function wakeSyncClients(view: ReplicationView, units: Iterable<Unit>, woken: Map<number, number>, nowMs: number, sleeps: (pid: number) => boolean | undefined = sleepsNow): number {
   let n = 0;
-  for (const u of units) {
-    if (!view.syncClients.has(u.name) || u.section !== 'DAEMON') continue;
+  for (const { unit: u } of rollingSyncClients(view, units)) {
     for (const c of u.liveChildren()) {
       const pid = c.pid;
       if (pid === undefined) continue;
@@ -99,8 +106,8 @@ export function wakeSyncClients(view: ReplicationView, units: Iterable<Unit>, wo
  */
 export function resumeSyncClients(view: ReplicationView, units: Iterable<Unit>, restarted: Set<string>): number {
   let n = 0;
-  for (const u of units) {
-    if (!view.syncClients.has(u.name) || !(u instanceof Daemon) || restarted.has(u.name)) continue;
+  for (const { unit: u } of rollingSyncClients(view, units)) {
+    if (!(u instanceof Daemon) || restarted.has(u.name)) continue;
     if (u.restartNow()) {
       restarted.add(u.name);
       n++;
@@ -111,6 +118,6 @@ export function resumeSyncClients(view: ReplicationView, units: Iterable<Unit>, 
 
 /** True while a rolling sync_client runs, or is about to be restarted, to drain the sync logs. */
 export function isReplicating(view: ReplicationView, units: Iterable<Unit>): boolean {
-  for (const u of units) if (view.syncClients.has(u.name) && u.section === 'DAEMON' && (u.state.kind === 'running' || u.state.kind === 'backoff')) return true;
+  for (const { unit: u } of rollingSyncClients(view, units)) if (u.state.kind === 'running' || u.state.kind === 'backoff') return true;
   return false;
 }

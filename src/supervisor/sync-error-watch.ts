@@ -12,7 +12,7 @@ import { syncLineOf, type SyncLine } from '../replication/sync-error-line.js';
 import { SyncErrors, type SyncFailure } from '../replication/sync-errors.js';
 import type { Channel, ChannelBacklog } from '../replication/sync-dir.js';
 import type { Unit } from '../service/unit.js';
-import type { ReplicationView } from './replication-of.js';
+import { rollingSyncClients, type ReplicationView } from './replication-of.js';
 
 /** What the watch reads. */
 export interface SyncErrorWatchDeps {
@@ -81,9 +81,8 @@ export class SyncErrorWatch {
   #channelOfPid(pid: number): Channel | undefined {
     const view = this.#deps.view();
     if (view === undefined || view.syncClients.size === 0) return undefined;
-    for (const u of this.#deps.units()) {
-      if (u.section !== 'DAEMON' || !view.syncClients.has(u.name)) continue;
-      for (const c of u.liveChildren()) if (c.pid === pid) return this.#channelOfEntry(u.name);
+    for (const { unit, channel } of rollingSyncClients(view, this.#deps.units())) {
+      if (unit.liveChildren().some((c) => c.pid === pid)) return view.channels.find((c) => c.name === channel);
     }
     return undefined;
   }
