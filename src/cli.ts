@@ -256,4 +256,5 @@ async function main(): Promise<void> {
   process.exit(code);
 }
 
-await main();
+// Not a top-level await: the bundle is CommonJS (boot.cts), and main() ends in process.exit anyway.
+void main();

@@ -1,9 +1,8 @@
-// Builds dist/ once before the tests, as `npm run build` does (tsc, then the one-file bundle that
-// init/quiesce runs): integration tests run the built CLI, as a user would. Type errors do not
-// stop the build here (tsc still emits); `npm test` fails on them in its typecheck step before
-// vitest runs.
+// Builds dist/ once before the tests, as `npm run build` does (tsc, then the one-file bundle and
+// its code cache, which init/quiesce runs through dist/boot.cjs): integration tests run the built
+// CLI, as a user would. Type errors do not stop the build here (tsc still emits); `npm test` fails
+// on them in its typecheck step before vitest runs.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export default function setup(): void {
@@ -12,5 +11,4 @@ export default function setup(): void {
   if (r.status !== 0) console.warn(`global-setup: tsc exited ${r.status ?? r.signal}; dist/ may be incomplete`);
   const b = spawnSync('npm', ['run', '--silent', 'bundle'], { stdio: 'inherit', cwd: root });
   if (b.status !== 0) throw new Error(`global-setup: the bundle (npm run bundle) exited ${b.status ?? b.signal}`);
-  if (existsSync(`${root}dist/cli.js`)) chmodSync(`${root}dist/cli.js`, 0o755);
 }

@@ -30,7 +30,7 @@ function holderOf(path: string): number | undefined {
     const pid = Number(readFileSync(path, 'utf8').trim());
     if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('quiesce') || cmdline.includes('cli.js') ? pid : undefined;
+    return cmdline.includes('quiesce') || cmdline.includes('boot.cjs') || cmdline.includes('cli.js') ? pid : undefined;
   } catch {
     return undefined;
   }

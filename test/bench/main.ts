@@ -1,7 +1,7 @@
 // `npm run bench`: Cyrus master against quiesce on the same imapd and the same instance, interleaved.
 //
 // Needs root (the instance is chowned to cyrus, master drops to it), Debian's Cyrus 3.6 and a built
-// dist/cli.js. QUICK=1 is a smoke run of about a minute; BENCH_ONLY=storm,storm-busy,ondemand,stop,refill,footprint,failover
+// dist/boot.cjs. QUICK=1 is a smoke run of about a minute; BENCH_ONLY=storm,storm-busy,ondemand,stop,refill,footprint,failover
 // runs a subset. Writes test/bench/results.md and prints it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';

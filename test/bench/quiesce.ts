@@ -1,4 +1,4 @@
-// Runs the built quiesce CLI (dist/cli.js) with the YAML equivalent of master's cyrus.conf.
+// Runs the built quiesce CLI (dist/boot.cjs, through init/quiesce) with the YAML equivalent of master's cyrus.conf.
 //
 // Same imapd command, same listen address, same prefork, same backlog (`listen_backlog`); every
 // other setting is quiesce's default (pdeathsig included: the fork server sets it itself, then
@@ -20,7 +20,7 @@ export function repoRoot(): string {
 }
 
 /** The CLI under test (built), and the command that runs it as an administrator does: init/quiesce, with its Node flags. */
-export const QUIESCE_CLI = join(repoRoot(), 'dist/cli.js');
+export const QUIESCE_CLI = join(repoRoot(), 'dist/boot.cjs');
 export const QUIESCE_COMMAND = join(repoRoot(), 'init/quiesce');
 
 /** Starts quiesce for `spec` with its files in `dir`. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { findTagged } from '../../src/child/kill-tree.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = join(ROOT, 'dist/cli.js');
+export const CLI = join(ROOT, 'dist/boot.cjs');
 export const FIXTURES = join(ROOT, 'test/fixtures/bin');
 
 /** One JSON log line of quiesce. */
@@ -46,7 +46,7 @@ export function writeConfig(dir: string, yaml: string, name = 'quiesce.yaml'): s
 /** The `quiesce` command as installed: the launcher script in init/ (it ignores the real-time signals, then execs Node). */
 export const LAUNCHER = join(ROOT, 'init/quiesce');
 
-/** Starts `quiesce <args>` (default `run -c <file> --log-format json`) in its own process group; `command` is node + dist/cli.js unless given. */
+/** Starts `quiesce <args>` (default `run -c <file> --log-format json`) in its own process group; `command` is node + dist/boot.cjs unless given. */
 export function startQuiesce(dir: string, configFile: string, args?: string[], env: NodeJS.ProcessEnv = {}, command: readonly string[] = [process.execPath, CLI]): Quiesce {
   const [program, ...before] = command;
   const proc = spawn(program ?? process.execPath, [...before, ...(args ?? ['run', '-c', configFile, '--log-format', 'json'])], {
