@@ -5,9 +5,9 @@
 // exec-error pipe, its status pipe (fd 3 of a Cyrus worker) and its stderr (and stdout) pipes.
 // Everything read is framed and written to fd 1 in one write per loop turn.
 //
-// A child: new session (setsid), fds 0..N laid out exactly as asked, every other fd closed,
-// signals back to their defaults, then, when asked, the user, group and groups and the
-// parent-death signal (what `setpriv --reuid --regid --init-groups --pdeathsig` does, in the same
+// A child: new session (setsid), fds 0..N laid out exactly as asked, every other fd closed (or
+// close-on-exec), signals back to their defaults, then, when asked, the user, group and groups and
+// the parent-death signal (what `setpriv --reuid --regid --init-groups --pdeathsig` does, in the same
 // order: the signal after the uid change, which would clear it), then exec. If a step or the exec
 // fails, its errno goes back on the exec-error pipe and the child exits 127 unseen: quiesce gets
 // 'F' instead of 'P'.
@@ -18,7 +18,8 @@ export const FORK_SERVER_SCRIPT = String.raw`
 use strict; use warnings; use POSIX ();
 $0 = "quiesce-fork-server";
 my $nsock = shift(@ARGV) // 0;
-my $fifo = shift(@ARGV) // die "usage: fork-server NSOCK STATUS-FIFO\n";
+my $fifo = shift(@ARGV) // die "usage: fork-server NSOCK STATUS-FIFO [CLOSE_RANGE-NR]\n";
+my $close_range = shift(@ARGV) // "";
 my $FIRST = 10;
 my $server = $$;
 my @hold;
@@ -127,10 +128,14 @@ sub start {
   if ($pid == 0) {
     POSIX::setsid();
     for my $t (0 .. $#src) { if ($src[$t] < 0) { POSIX::close($t); } elsif (!defined POSIX::dup2($src[$t], $t)) { syswrite($ew, 0 + $!); POSIX::_exit(127); } }
-    # nothing else stays open: not the fork server's own fds, nor any it inherited
-    my $keep = fileno($ew);
-    if (opendir(my $d, "/proc/self/fd")) { my @open = grep { /^\d+$/ && $_ >= @src && $_ != $keep } readdir($d); closedir($d); POSIX::close($_) for @open; }
-    else { POSIX::close($_) for scalar(@src) .. $FIRST - 1; }
+    # nothing else stays open: not the fork server's own fds, nor any it inherited. close_range(2)
+    # with CLOSE_RANGE_CLOEXEC (4) marks them all at once (the exec-error pipe closes at the exec as
+    # before); where it is missing (Linux < 5.11), they are listed in /proc/self/fd and closed.
+    if ($close_range eq "" || syscall(0 + $close_range, scalar(@src), 4294967295, 4) != 0) {
+      my $keep = fileno($ew);
+      if (opendir(my $d, "/proc/self/fd")) { my @open = grep { /^\d+$/ && $_ >= @src && $_ != $keep } readdir($d); closedir($d); POSIX::close($_) for @open; }
+      else { POSIX::close($_) for scalar(@src) .. $FIRST - 1; }
+    }
     $SIG{CHLD} = "DEFAULT"; $SIG{PIPE} = "DEFAULT";
     POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
     if ($cwd ne "" && !chdir($cwd)) { syswrite($ew, 0 + $!); POSIX::_exit(127); }

@@ -1,5 +1,5 @@
 // The fork servers of one supervisor (fork-server.ts): which one holds which listening socket.
-import { ForkServer, socketKey } from './fork-server.js';
+import { CLOSE_RANGE_SYSCALL, ForkServer, socketKey } from './fork-server.js';
 import type { ForkedProcess, ForkRequest } from './forked-process.js';
 
 /**
@@ -13,11 +13,14 @@ export class ForkServers {
   readonly #known = new Map<number, string>();
   readonly #wrap: (argv: readonly string[]) => readonly string[];
   readonly #onError: (why: string) => void;
+  readonly #closeRange: number | null;
   #broken = false;
 
-  constructor(opts: { wrap?: (argv: readonly string[]) => readonly string[]; onError: (why: string) => void }) {
+  /** `closeRange`: close_range(2)'s number, this architecture's by default; null: children list /proc/self/fd (Linux before 5.11). */
+  constructor(opts: { wrap?: (argv: readonly string[]) => readonly string[]; onError: (why: string) => void; closeRange?: number | null }) {
     this.#wrap = opts.wrap ?? ((a) => a);
     this.#onError = opts.onError;
+    this.#closeRange = opts.closeRange === undefined ? (CLOSE_RANGE_SYSCALL[process.arch] ?? null) : opts.closeRange;
   }
 
   /** False once a fork server failed to start or died: workers are then started by Node's spawn. */
@@ -81,7 +84,7 @@ export class ForkServers {
     const live = [...this.#liveKnown()];
     const old = this.#current;
     try {
-      this.#current = new ForkServer(live.map(([fd]) => fd), live.map(([, k]) => k), this.#wrap, this.#onError, () => (this.#broken = true));
+      this.#current = new ForkServer(live.map(([fd]) => fd), live.map(([, k]) => k), this.#wrap, this.#onError, () => (this.#broken = true), this.#closeRange);
     } catch (e) {
       // no temp dir for its FIFO, no fork: Node's spawn from now on
       this.#broken = true;

@@ -87,6 +87,21 @@ describe('fork server', () => {
     expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
   });
 
+  // close_range(2) marks the rest close-on-exec; without it (Linux < 5.11) each child lists /proc/self/fd
+  it.each([['close_range(2)', undefined], ['a listing of /proc/self/fd', null]] as const)('with %s, a worker keeps none of the fork server\'s fds (the pipes of the workers started before it)', async (_how, closeRange) => {
+    const sock = await listener();
+    const fs = new ForkServers({ onError: () => undefined, closeRange });
+    servers.push(fs);
+    fs.prepare([sock.fd]);
+    const earlier = Array.from({ length: 5 }, () => start(fs, { file: '/bin/sleep', args: ['30'], fds: ['pipe', sock.fd], captureStdout: true }));
+    await Promise.all(earlier.map((e) => once(e, 'spawn')));
+    const p = start(fs, { file: '/bin/sleep', args: ['30'], fds: ['pipe', sock.fd] });
+    await once(p, 'spawn');
+    const pid = p.pid ?? -1;
+    expect(await eventually(() => readdirSync(`/proc/${pid}/fd`).map(Number).sort((x, y) => x - y), [0, 1, 2, 3, 4])).toEqual([0, 1, 2, 3, 4]);
+    expect(readlinkSync(`/proc/${pid}/fd/4`)).toBe(`socket:[${statSync(`/proc/self/fd/${sock.fd}`).ino}]`);
+  });
+
   it('forwards stderr and stdout, routes each status message to its sender by pid, then the exit code; env and cwd are exactly as given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qfork-'));
     dirs.push(dir);
