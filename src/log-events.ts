@@ -36,7 +36,7 @@ export type LogEvent =
   | ({ event: 'child.spawn-failed'; message: string } & Omit<ChildRef, 'pid'>)
   | ({ event: 'child.output'; stream: 'stdout' | 'stderr'; line: string } & ChildRef)
   | ({ event: 'child.exited'; code: number | null; signal: string | null; durationMs: number; expected: boolean; worker: boolean } & ChildRef)
-  | ({ event: 'child.signalled'; signal: string; step: string; stragglers: number } & ChildRef)
+  | ({ event: 'child.signalled'; signal: string; step: string; stragglers: number; worker: boolean } & ChildRef)
   | { event: 'start.begin'; entry: string; timeoutMs: number }
   | { event: 'start.failed'; entry: string; outcome: string; stderrTail: readonly string[] }
   | { event: 'start.interrupted'; entry: string }
@@ -122,7 +122,8 @@ export const LEVEL: { readonly [K in LogEventName]: LevelRule<K> } = {
   'child.spawn-failed': 'error',
   'child.output': 'info',
   'child.exited': (e) => (e.worker && e.expected ? 'debug' : 'info'),
-  'child.signalled': 'info',
+  // a worker's stop signal, as its start and exit: a stop of 500 idle workers would log 500 lines
+  'child.signalled': (e) => (e.worker && e.step === 'stop' && e.stragglers === 0 ? 'debug' : 'info'),
   'start.begin': 'info',
   'start.failed': 'error',
   'start.interrupted': 'warn',

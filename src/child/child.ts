@@ -280,7 +280,7 @@ export class Child implements ChildHandle {
     const tagged = (await this.#deps.tags.fresh()).get(this.tag) ?? [];
     const stragglers = tagged.filter((p) => p !== pid && processGroupOf(p) !== pid);
     for (const p of stragglers) signalPid(p, signal);
-    this.#deps.log.emit({ event: 'child.signalled', entry: this.spec.name, section: this.spec.section, pid, signal, step, stragglers: stragglers.length });
+    this.#deps.log.emit({ event: 'child.signalled', entry: this.spec.name, section: this.spec.section, pid, signal, step, stragglers: stragglers.length, worker: this.#role === 'worker' });
   }
 
   /**

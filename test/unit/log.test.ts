@@ -30,4 +30,15 @@ describe('createLog', () => {
     rmSync(join(dir, 'q.log'));
     expect((await linesOf('debug', (l) => l.value.emit(exited))).map((l) => l.level)).toEqual([20]);
   });
+
+  it("a worker's stop signal is debug; an escalation, stragglers or another child's signal are info", async () => {
+    const quit = { event: 'child.signalled', entry: 'imap', section: 'SERVICES', pid: 12, signal: 'SIGQUIT', step: 'stop', stragglers: 0, worker: true } as const;
+    const lines = await linesOf('info', (l) => {
+      l.value.emit(quit);
+      l.value.emit({ ...quit, pid: 13, signal: 'SIGTERM', step: 'term' });
+      l.value.emit({ ...quit, pid: 14, stragglers: 1 });
+      l.value.emit({ ...quit, pid: 15, entry: 'syncclient', section: 'DAEMON', worker: false });
+    });
+    expect(lines.map((l) => l.pid)).toEqual([13, 14, 15]);
+  });
 });
