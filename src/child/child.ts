@@ -190,6 +190,7 @@ export class Child implements ChildHandle {
     this.#process.once('exit', (code: number | null, signal: NodeJS.Signals | null) => this.#onExit(code, signal, resolveExit));
     const started = (pid: number): void => {
       this.#state = { kind: 'running', pid, startedAt };
+      deps.tags.lead(pid);
       deps.log.emit({ event: 'child.started', entry: spec.name, section: spec.section, pid, cmd: spec.cmd, worker: this.#role === 'worker' });
       for (const send of this.#early.splice(0)) send();
     };
@@ -303,6 +304,7 @@ export class Child implements ChildHandle {
     const expected = isExpectedExit(state.kind === 'stopping' ? 'stopping' : 'running', this.#role, code, signal);
     // starting (its fork server died)|running|stopping -> exited
     this.#state = { kind: 'exited', pid: state.pid, startedAt: state.startedAt, exit, expected };
+    if (state.pid !== undefined) this.#deps.tags.leave(state.pid);
     this.#deps.log.emit({
       event: 'child.exited', entry: this.spec.name, section: this.spec.section, pid: state.pid ?? -1,
       code, signal, durationMs: exit.at - state.startedAt, expected, worker: this.#role === 'worker',

@@ -172,12 +172,14 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     // them gone is still to come.
     const idleWorkers = [...this.#workers].filter(([, s]) => s === 'ready').map(([w]) => w);
     const idleGone = Promise.all(idleWorkers.map((w) => level.stop(w, ladder)));
+    // No worker is started any more: the on-demand watcher can go while the idle ones leave.
+    const watcherClosed = this.#closeWatcher();
     const grace = new AbortController();
     await Promise.race([Promise.all(idleWorkers.map((w) => w.exited)), this.deps.clock.sleep(IDLE_FIRST_MS, grace.signal)]);
     grace.abort();
     // Then refuse new clients, so they do not wait in a backlog nobody will accept from.
     const address = this.#listener?.address;
-    await this.#closeListener();
+    await Promise.all([watcherClosed, this.#closeListener()]);
     if (address !== undefined) this.deps.log.emit({ event: 'service.closed', entry: this.name, address });
     const busy = [...this.#workers].filter(([, s]) => s !== 'ready').map(([w]) => level.stop(w, ladder));
     return [...(await idleGone), ...(await Promise.all(busy))];
@@ -188,9 +190,13 @@ export class ServicePool extends UnitBase<ServiceEntry> {
   }
 
   async #closeListener(): Promise<void> {
+    await Promise.all([this.#closeWatcher(), this.#listener?.stopListening(this.deps.shutdownSocket)]);
+  }
+
+  async #closeWatcher(): Promise<void> {
     const watcher = this.#watcher;
     this.#watcher = undefined;
-    await Promise.all([watcher?.close(), this.#listener?.stopListening(this.deps.shutdownSocket)]);
+    await watcher?.close();
   }
 
   #startWatcher(): void {

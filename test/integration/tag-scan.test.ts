@@ -19,6 +19,8 @@ describe('scanTags', () => {
       }
       expect(pids).toEqual([pid]);
       expect(scanTags().get(`${tag}0`)).toBeUndefined();
+      // a pid to skip (a live child of the caller's) is not read at all
+      expect(scanTags(new Set([pid ?? -1])).get(tag)).toBeUndefined();
     } finally {
       child.kill('SIGKILL');
     }

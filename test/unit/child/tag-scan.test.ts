@@ -57,4 +57,20 @@ describe('TagScanner', () => {
     await second;
     expect(startedAt).toHaveLength(2);
   });
+
+  it('skips the live children: a pid passed to lead() until leave()', async () => {
+    const clock = new ManualClock();
+    const skipped: number[][] = [];
+    const scanner = new TagScanner(clock, (skip) => (skipped.push([...skip]), new Map()));
+    scanner.lead(41);
+    scanner.lead(42);
+    const first = scanner.fresh();
+    clock.advance(0);
+    await first;
+    scanner.leave(41);
+    const second = scanner.fresh();
+    clock.advance(TAG_SCAN_DEFAULTS.maxPauseMs);
+    await second;
+    expect(skipped).toEqual([[41, 42], [42]]);
+  });
 });
