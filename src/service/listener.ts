@@ -10,6 +10,7 @@
 // Flags of the fd: O_CLOEXEC (unrelated children do not inherit it) and O_NONBLOCK, which is
 // shared with every worker through the open file description (Cyrus service.c polls before
 // accept and copes). libuv sets SO_REUSEADDR on TCP sockets before bind.
+import { lookup } from 'node:dns/promises';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
@@ -176,7 +177,9 @@ async function bindDatagram(listen: ListenAddress, proto: Proto, workerUser: str
     if (!t.ok) return fail(humanTcp(listen.host ?? null, listen.port), t.error);
     target = t.value.family === 6 || t.value.host === null ? { kind: 'inet6', host: t.value.host ?? '::', port: listen.port, v6only: t.value.v6only } : { kind: 'inet', host: t.value.host, port: listen.port, v6only: false };
   }
-  // Loaded here: most configs have no datagram service, and its module brings dgram and crypto.
+  // Loaded here: most configs have no datagram service, and its module brings dgram and crypto. (A
+  // module of ours: the bundle turns this import into a require. A builtin imported this way
+  // would stay an import(), which boot.cts's vm.Script cannot run.)
   const { DatagramWatcher, holdDatagramSocket } = await import('./datagram.js');
   const held = await holdDatagramSocket(target, workerUser);
   if (!held.ok) return fail(target.kind === 'unix' ? target.path : `${humanTcp(listen.kind === 'tcp' ? (listen.host ?? null) : null, target.port)}/udp`, held.error);
@@ -213,8 +216,6 @@ async function tcpTarget(host: string | undefined, port: number, proto: 'tcp' | 
     return ok({ host: bare, family: literal === 6 ? 6 : 4, port, v6only: literal === 6 });
   }
   try {
-    // Loaded here: a listen address is nearly always a literal or `*`.
-    const { lookup } = await import('node:dns/promises');
     const found = await lookup(bare, { family: wantFamily });
     const family = found.family === 6 ? 6 : 4;
     return ok({ host: found.address, family, port, v6only: family === 6 });

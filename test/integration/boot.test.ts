@@ -40,6 +40,11 @@ describe('dist/boot.cjs and the code cache', () => {
     expect(r).toEqual({ status: 0, stdout: `${VERSION}\n`, report: `quiesce: code cache ${join(root, 'dist/quiesce.cjs.cache')}: used` });
   });
 
+  it('the bundle has no import() left: a vm.Script cannot run one in Node 20 (it needs --experimental-vm-modules)', () => {
+    // esbuild turns an import() of a module of ours into a require; one of a builtin stays
+    expect(readFileSync(join(ROOT, 'dist/quiesce.cjs'), 'utf8').match(/\bimport\(["'`]/g)).toBeNull();
+  });
+
   it('Node without init/quiesce flags: V8 rejects the cache and the program runs the same', () => {
     const root = installCopy();
     const r = run(root, ['--version'], { plainNode: true });
