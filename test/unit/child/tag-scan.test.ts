@@ -45,6 +45,19 @@ describe('TagScanner', () => {
     expect(startedAt).toEqual([0, 4 + pauseMs]);
   });
 
+  it('does not pause after a short pass', async () => {
+    const clock = new ManualClock();
+    const { startedAt, scan } = fakePass(clock, TAG_SCAN_DEFAULTS.noPauseBelowMs - 1);
+    const scanner = new TagScanner(clock, scan);
+    const first = scanner.fresh();
+    clock.advance(0);
+    await first;
+    const second = scanner.fresh();
+    clock.advance(0);
+    await second;
+    expect(startedAt).toEqual([0, TAG_SCAN_DEFAULTS.noPauseBelowMs - 1]);
+  });
+
   it('bounds the pause when a pass seems to take long (the wall clock jumped forward)', async () => {
     const clock = new ManualClock();
     const { startedAt, scan } = fakePass(clock, 3_600_000);
