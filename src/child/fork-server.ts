@@ -35,16 +35,6 @@ import { FORK_SERVER_SCRIPT } from './fork-server-script.js';
 import { ForkedProcess, type ForkRequest } from './forked-process.js';
 import { RecordFramer, senderOf } from './status-channel.js';
 
-/**
- * The number of the close_range(2) system call (Linux 5.9; CLOSE_RANGE_CLOEXEC since 5.11), the
- * same on every architecture's table since Linux 5.1 (MIPS excepted: not listed, so its children
- * list /proc/self/fd instead). A child marks every fd it must not keep with one call. Listing
- * /proc/self/fd instead made each child read the fork server's whole fd table (three pipes per
- * live worker) and left a /proc dentry per entry, which the fork server then tore down when it
- * reaped the child: measured, 250 ms of the fork server's system time in a stop of 500 workers.
- */
-export const CLOSE_RANGE_SYSCALL: Readonly<Partial<Record<NodeJS.Architecture, number>>> = { x64: 436, arm64: 436, riscv64: 436, ia32: 436, arm: 436, ppc64: 436, s390x: 436, loong64: 436 };
-
 /** The fd of the first inherited socket in the fork server (3..9 are held on /dev/null). */
 const FIRST_SOCKET_FD = 10;
 /** Fds a worker can be given from 3 on (3..9: targets stay below the fork server's sources). */
@@ -90,7 +80,13 @@ export class ForkServer {
   /** shutdown(2) requests waiting for their answer, by id. */
   readonly #shutdowns = new Map<number, (ok: boolean) => void>();
 
-  /** `closeRange`: close_range(2)'s number (CLOSE_RANGE_SYSCALL), or null to list /proc/self/fd in each child. */
+  /**
+   * `closeRange`: close_range(2)'s number (CLOSE_RANGE_SYSCALL), with which each child marks every fd
+   * it must not keep at once; or null to list /proc/self/fd in each child instead. The listing read
+   * the fork server's whole fd table (three pipes per live worker) in every child and left a /proc
+   * dentry per entry for the reap to tear down: measured, 250 ms of the fork server's system time
+   * in a stop of 500 workers.
+   */
   constructor(fds: readonly number[], keys: readonly string[], wrap: (argv: readonly string[]) => readonly string[], onError: (why: string) => void, onLost: () => void, closeRange: number | null) {
     this.sockets = new Map(keys.map((k, i) => [k, i]));
     this.#fifoDir = mkdtempSync(join(tmpdir(), 'quiesce-fork-'));

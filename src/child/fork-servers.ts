@@ -1,5 +1,6 @@
 // The fork servers of one supervisor (fork-server.ts): which one holds which listening socket.
-import { CLOSE_RANGE_SYSCALL, ForkServer, socketKey } from './fork-server.js';
+import { ForkServer, socketKey } from './fork-server.js';
+import { CLOSE_RANGE_SYSCALL } from '../syscall-numbers.js';
 import type { ForkedProcess, ForkRequest } from './forked-process.js';
 
 /**

@@ -17,6 +17,7 @@
 import { spawn } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
+import { PRCTL_SYSCALL } from '../syscall-numbers.js';
 
 /** Set in the real supervisor's environment, so it does not start another shim. */
 export const INIT_SHIM_ENV = 'QUIESCE_INIT_SHIM';
@@ -24,18 +25,13 @@ export const INIT_SHIM_ENV = 'QUIESCE_INIT_SHIM';
 /** Signals the shim passes on to quiesce. */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGQUIT', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1'];
 
-/**
- * argv: the quiesce command. prctl(PR_SET_CHILD_SUBREAPER=36) through syscall(2): its number
- * depends on the architecture (x86_64 157, aarch64/riscv64 167, arm/i386 172).
- */
+/** argv: the quiesce command. prctl(PR_SET_CHILD_SUBREAPER=36) through syscall(2), with this architecture's number. */
 const INIT_SCRIPT = `
-use strict; use warnings; use Config; use POSIX ();
+use strict; use warnings; use POSIX ();
 $0 = "quiesce-init";
-my ($arch) = $Config{archname} =~ /^([^-]+)/;
-my %prctl = (x86_64 => 157, aarch64 => 167, riscv64 => 167, arm => 172, armv7l => 172, i386 => 172, i686 => 172);
-my $nr = $prctl{$arch};
+my $nr = ${PRCTL_SYSCALL[process.arch] ?? 'undef'};
 if ($$ != 1 && !(defined $nr && syscall($nr, 36, 1, 0, 0, 0) == 0)) {
-  print STDERR "quiesce-init: cannot become a child subreaper on $arch; orphans go to PID 1\\n";
+  print STDERR "quiesce-init: cannot become a child subreaper on ${process.arch}; orphans go to PID 1\\n";
 }
 my $child = 0;
 for my $sig (qw(QUIT TERM INT HUP USR1)) { $SIG{$sig} = sub { kill $sig, $child if $child > 0 }; }

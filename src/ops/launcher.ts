@@ -8,7 +8,8 @@ import type { Config } from '../config/types.js';
 import { err, ok, type Result } from '../errors.js';
 import { currentUser, identitiesOf } from './identity.js';
 import { findInPath } from '../path-search.js';
-import { PDEATHSIG_DEFAULTS, PRCTL_SYSCALL, withIdentity, type Identity } from './pdeathsig.js';
+import { PDEATHSIG_DEFAULTS, withIdentity, type Identity } from './pdeathsig.js';
+import { PRCTL_SYSCALL } from '../syscall-numbers.js';
 
 /** Wraps a child's argv; also says whether a reloaded config can be started the same way. */
 export interface Launcher extends ChildLauncher {

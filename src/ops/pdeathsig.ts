@@ -40,13 +40,6 @@ export interface Identity {
   readonly groups: readonly number[];
 }
 
-/**
- * The number of the prctl(2) system call per architecture (Node's process.arch), for a fork server
- * that sets the parent-death signal itself (Perl has no prctl, but has syscall(2)): from the
- * kernel's syscall tables (x86_64 157; the generic table of arm64 and riscv64 167; i386 and arm 172).
- * An architecture not listed keeps setpriv.
- */
-export const PRCTL_SYSCALL: Readonly<Partial<Record<NodeJS.Architecture, number>>> = { x64: 157, arm64: 167, riscv64: 167, ia32: 172, arm: 172 };
 /** prctl's option that sets the parent-death signal. */
 export const PR_SET_PDEATHSIG = 1;
 

@@ -14,7 +14,7 @@ import { TagScanner } from '../../src/child/tag-scan.js';
 import { realClock } from '../../src/clock.js';
 import type { CommandSpec } from '../../src/config/types.js';
 import { memoryLog } from '../../src/log.js';
-import { PRCTL_SYSCALL } from '../../src/ops/pdeathsig.js';
+import { PRCTL_SYSCALL } from '../../src/syscall-numbers.js';
 import { bindListener, type BoundListener, type StreamListener } from '../../src/service/listener.js';
 import { freePort } from '../e2e/harness/ports.js';
 import { isGone, waitForGone } from '../e2e/harness/process.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
 import type { CommandSpec, Config } from '../../../src/config/types.js';
 import { launcherOf } from '../../../src/ops/launcher.js';
-import { PRCTL_SYSCALL } from '../../../src/ops/pdeathsig.js';
+import { PRCTL_SYSCALL } from '../../../src/syscall-numbers.js';
 
 function config(pdeathsig: boolean): Config {
   const r = parseConfigText(`SUPERVISOR: { pdeathsig: ${pdeathsig} }\nSERVICES:\n  w: { cmd: /bin/sleep 1, listen: /tmp/q-launcher.sock }\n`, 'c.yaml', { checkExecutables: false });
