@@ -40,9 +40,6 @@ export interface Identity {
   readonly groups: readonly number[];
 }
 
-/** prctl's option that sets the parent-death signal. */
-export const PR_SET_PDEATHSIG = 1;
-
 /**
  * `argv` started through setpriv as `identity` (`--reuid --regid --init-groups`: the Cyrus user
  * with its groups, as master's children have after become_cyrus()) and with the parent-death
