@@ -1,7 +1,7 @@
 // `npm run bench`: Cyrus master against quiesce on the same imapd and the same instance, interleaved.
 //
 // Needs root (the instance is chowned to cyrus, master drops to it), Debian's Cyrus 3.6 and a built
-// dist/boot.cjs. QUICK=1 is a smoke run of about a minute; BENCH_ONLY=storm,storm-busy,ondemand,stop,refill,footprint,failover
+// dist/boot.cjs. QUICK=1 is a smoke run of about a minute; BENCH_ONLY=storm,storm-busy,steady,ondemand,stop,refill,footprint,failover
 // runs a subset. Writes test/bench/results.md and prints it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { footprintScenario } from './scenarios/footprint.js';
 import { onDemandScenario } from './scenarios/on-demand.js';
 import { refillScenario } from './scenarios/refill.js';
 import { stopScenario } from './scenarios/stop.js';
-import { stormScenario } from './scenarios/storm.js';
+import { steadyScenario, stormScenario } from './scenarios/storm.js';
 import { settingsFromEnv, type Settings } from './settings.js';
 import { storm } from './imap-storm.js';
 import { stopLoad } from './load.js';
@@ -97,6 +97,7 @@ async function main(): Promise<number> {
 
     if (wants('storm')) sections.push(await stormScenario(ctx, settings.storm));
     if (wants('storm-busy')) sections.push(await stormScenario(ctx, settings.storm, true));
+    if (wants('steady')) sections.push(await steadyScenario(ctx, settings.steady));
     if (wants('ondemand')) sections.push(await onDemandScenario(ctx, settings.onDemand));
     let rssAt = new Map<number, Record<'master' | 'quiesce', number>>();
     if (wants('stop')) {
