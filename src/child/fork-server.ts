@@ -59,6 +59,27 @@ export function socketKey(fd: number): string | undefined {
   }
 }
 
+/** What a fork server is started with. */
+export interface ForkServerOptions {
+  /** quiesce's listening sockets it inherits (fds 10 and up in it), and their keys (socketKey). */
+  readonly fds: readonly number[];
+  readonly keys: readonly string[];
+  /** Its argv as started (through setpriv for the parent-death signal). */
+  readonly wrap: (argv: readonly string[]) => readonly string[];
+  /** Something went wrong (its stderr, its exit): for the log. */
+  readonly onError: (why: string) => void;
+  /** It could not start or it died: its workers are lost. */
+  readonly onLost: () => void;
+  /**
+   * close_range(2)'s number (CLOSE_RANGE_SYSCALL), with which each child marks every fd it must
+   * not keep at once; or null to list /proc/self/fd in each child instead. The listing read the
+   * fork server's whole fd table (three pipes per live worker) in every child and left a /proc
+   * dentry per entry for the reap to tear down: measured, 250 ms of the fork server's system time
+   * in a stop of 500 workers.
+   */
+  readonly closeRange: number | null;
+}
+
 /** One fork server process and the sockets it was started with. */
 export class ForkServer {
   readonly #helper: ChildProcess;
@@ -80,14 +101,8 @@ export class ForkServer {
   /** shutdown(2) requests waiting for their answer, by id. */
   readonly #shutdowns = new Map<number, (ok: boolean) => void>();
 
-  /**
-   * `closeRange`: close_range(2)'s number (CLOSE_RANGE_SYSCALL), with which each child marks every fd
-   * it must not keep at once; or null to list /proc/self/fd in each child instead. The listing read
-   * the fork server's whole fd table (three pipes per live worker) in every child and left a /proc
-   * dentry per entry for the reap to tear down: measured, 250 ms of the fork server's system time
-   * in a stop of 500 workers.
-   */
-  constructor(fds: readonly number[], keys: readonly string[], wrap: (argv: readonly string[]) => readonly string[], onError: (why: string) => void, onLost: () => void, closeRange: number | null) {
+  constructor(opts: ForkServerOptions) {
+    const { fds, keys, wrap, onError, onLost, closeRange } = opts;
     this.sockets = new Map(keys.map((k, i) => [k, i]));
     this.#fifoDir = mkdtempSync(join(tmpdir(), 'quiesce-fork-'));
     const [file, ...args] = wrap(['perl', '-e', FORK_SERVER_SCRIPT, String(fds.length), join(this.#fifoDir, 'status'), closeRange === null ? '' : String(closeRange)]);

@@ -85,7 +85,7 @@ export class ForkServers {
     const live = [...this.#liveKnown()];
     const old = this.#current;
     try {
-      this.#current = new ForkServer(live.map(([fd]) => fd), live.map(([, k]) => k), this.#wrap, this.#onError, () => (this.#broken = true), this.#closeRange);
+      this.#current = new ForkServer({ fds: live.map(([fd]) => fd), keys: live.map(([, k]) => k), wrap: this.#wrap, onError: this.#onError, onLost: () => (this.#broken = true), closeRange: this.#closeRange });
     } catch (e) {
       // no temp dir for its FIFO, no fork: Node's spawn from now on
       this.#broken = true;
