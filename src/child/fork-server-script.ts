@@ -1,8 +1,8 @@
 // The fork server's Perl program (see fork-server.ts for why it exists and for the protocol).
 //
 // Perl from perl-base only (POSIX), so it runs on every Debian system. One select() loop over:
-// fd 0 (requests from quiesce), a self-pipe written by the SIGCHLD handler, and per child its
-// exec-error pipe, its status pipe (fd 3 of a Cyrus worker) and its stderr (and stdout) pipes.
+// fd 0 (requests from quiesce), a self-pipe written by the SIGCHLD handler, per child its
+// exec-error pipe and its stderr (and stdout) pipes, and the listening socket of a staged start.
 // Everything read is framed and written to fd 1 in one write per loop turn.
 //
 // A child: new session (setsid), fds 0..N laid out exactly as asked, every other fd closed (or
@@ -43,6 +43,7 @@ my $rin = "";
 vec($rin, 0, 1) = 1; vec($rin, fileno($sigr), 1) = 1;
 my %reader;   # fileno => [fh, kind ('F' exec error, 'E' stderr, 'O' stdout), id]
 my %kid;      # pid => { id, exec (fh while the exec result is unknown) }
+my %staged;   # id => [socket fd, request]: a start held until a client waits on that socket
 my $out = "";
 my $in = "";
 
@@ -88,15 +89,31 @@ sub become {
   return 1;
 }
 
+# A staged start: forked once its socket is readable (a client waits), as Cyrus master forks from its
+# select loop; until then the socket is in the select set.
+sub stage { my ($id, $fd, $p) = @_; $staged{$id} = [$fd, $p]; vec($rin, $fd, 1) = 1; }
+sub unstage {
+  my ($id) = @_;
+  my $s = delete $staged{$id} or return;
+  vec($rin, $s->[0], 1) = 0 unless grep { $_->[0] == $s->[0] } values %staged;
+  return $s;
+}
+# A client waits on socket fd $fd: every start staged on it is forked now.
+sub client_waiting { my ($fd) = @_; for my $id (grep { $staged{$_}[0] == $fd } keys %staged) { start(unstage($id)->[1], 1); } }
+
 sub nonblocking { my ($fh) = @_; my $f = fcntl($fh, POSIX::F_GETFL(), 0); fcntl($fh, POSIX::F_SETFL(), $f | POSIX::O_NONBLOCK()); }
 
-# "S\0..." starts a child (start); "D\0id\0k" shuts down the reading side of the k-th socket
-# (SHUT_RD is 0 on Linux) for every process that holds it: new clients are refused at once.
+# "S\0..." starts a child (start), at once or staged; "C\0id" cancels a staged start ('K' when it
+# was still staged, nothing when it was forked: its 'P' or 'F' says so); "D\0id\0k" shuts down the
+# reading side of the k-th socket (SHUT_RD is 0 on Linux) for every process that holds it: new
+# clients are refused at once (and the starts staged on it are cancelled).
 sub request {
   my ($p) = @_;
   my $verb = substr($p, 0, 2, "");
+  if ($verb eq "C\0") { my $id = 0 + $p; return frame("K", $id, "") if unstage($id); return; }
   if ($verb eq "D\0") {
     my ($id, $k) = split(/\0/, $p, -1);
+    for my $sid (grep { $staged{$_}[0] == $FIRST + $k } keys %staged) { unstage($sid); frame("K", $sid, ""); }
     my $h = $hold[$FIRST - 3 + $k];
     my $ok = defined $h && shutdown($h, 0);
     return frame("D", $id, pack("N", $ok ? 0 : (0 + $!) || 1));
@@ -104,14 +121,18 @@ sub request {
   start($p);
 }
 
+# A start request; $now: fork even when it asks to wait for a client (its socket is readable).
 sub start {
-  my @f = split(/\0/, $_[0], -1);
+  my ($p, $now) = @_;
+  my @f = split(/\0/, $p, -1);
   my $id = 0 + $f[0]; my $cwd = $f[1]; my $i = 2;
   my @argv = @f[$i + 1 .. $i + $f[$i]]; $i += 1 + $f[$i];
   my @env = @f[$i + 1 .. $i + $f[$i]]; $i += 1 + $f[$i];
   my $stdout = $f[$i++];
   my @fds = @f[$i + 1 .. $i + $f[$i]]; $i += 1 + $f[$i];
   my @as = @f[$i .. $i + 4];
+  my $wait = $f[$i + 5] // "";
+  return stage($id, $FIRST + $wait, $p) if $wait ne "" && !$now;
   my (@src, @theirs, @ours);
   my $fail = sub { my $e = 0 + $!; close($_->[0]) for @ours; close($_) for @theirs; frame("F", $id, pack("N", $e)); };
   pipe(my $er, my $ew) or return $fail->();
@@ -200,6 +221,7 @@ for (;;) {
   my $bits = unpack("b*", $got); my @ready;
   while ($bits =~ /1/g) { push @ready, pos($bits) - 1; }
   for my $fd (@ready) {
+    if ($fd >= $FIRST && $fd < $FIRST + $nsock) { client_waiting($fd); next; }
     my $r = $reader{$fd} or next;
     if ($r->[1] eq "F") { exec_result($r->[2]); } else { drain($fd); }
   }

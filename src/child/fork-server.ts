@@ -16,11 +16,14 @@
 //            "-" /dev/null), nfds, then per fd from 3: "s" (the status FIFO), "-" (closed), or k
 //            (the k-th socket the fork server was started with), then uid, gid, groups (comma-
 //            separated), the parent-death signal and prctl's syscall number ("" each when not
-//            asked: setpriv's work done before the exec); or D, id, k: shutdown(2) the
-//            k-th socket's reading side (a drain: new clients are refused).
+//            asked: setpriv's work done before the exec), then k to stage the start until a
+//            client waits on the k-th socket ("" to fork at once); or C, id: cancel a staged
+//            start; or D, id, k: shutdown(2) the k-th socket's reading side (a drain: new clients
+//            are refused; the starts staged on it are cancelled).
 //   event    one byte of type, u32 id, data:  R (id 0: the status FIFO exists) | P pid (it exec'd)
 //            | F errno (it did not; no X follows) | E stderr bytes | O stdout bytes | X wait status
-//            | D errno (0: the socket was shut down).
+//            | K (a staged start cancelled, never forked: nothing follows) | D errno (0: the socket
+//            was shut down).
 // The listening sockets a worker gets are fds of the fork server fixed at its start (Perl cannot
 // receive fds), so a socket bound later (a reload) starts a new fork server; the old one stays
 // until its last worker has exited. EOF on its stdin ends a fork server, so it never outlives
@@ -197,21 +200,21 @@ export class ForkServer {
 
   /** Starts `req`; `keys` holds the socketKey of each socket fd in it (its caller looked them up). */
   spawn(req: ForkRequest, keys: ReadonlyMap<number, string>): ForkedProcess {
-    const proc = new ForkedProcess(req);
     const id = ++this.#nextId;
-    const fdSpecs = req.fds.map((f) => {
-      if (f === 'pipe') return 's';
-      if (f === 'ignore') return '-';
-      const key = keys.get(f);
+    const proc = new ForkedProcess(req, () => void this.#send(['C', String(id)]));
+    const socketIndex = (fd: number): string => {
+      const key = keys.get(fd);
       const k = key === undefined ? undefined : this.sockets.get(key);
-      if (k === undefined) throw new Error(`bug: fd ${f} is not a socket of this fork server`);
+      if (k === undefined) throw new Error(`bug: fd ${fd} is not a socket of this fork server`);
       return String(k);
-    });
+    };
+    const fdSpecs = req.fds.map((f) => (f === 'pipe' ? 's' : f === 'ignore' ? '-' : socketIndex(f)));
+    const wait = req.whenReadable === undefined ? '' : socketIndex(req.whenReadable);
     const env = Object.entries(req.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
     const user = req.as?.user;
     const death = req.as?.pdeathsig;
     const as = [user?.uid, user?.gid, user?.groups.join(','), death?.signal, death?.prctl].map((v) => (v === undefined ? '' : String(v)));
-    const fields = ['S', String(id), req.cwd ?? '', String(req.args.length + 1), req.file, ...req.args, String(env.length), ...env, req.captureStdout ? 'p' : '-', String(fdSpecs.length), ...fdSpecs, ...as];
+    const fields = ['S', String(id), req.cwd ?? '', String(req.args.length + 1), req.file, ...req.args, String(env.length), ...env, req.captureStdout ? 'p' : '-', String(fdSpecs.length), ...fdSpecs, ...as, wait];
     this.#procs.set(id, proc);
     if (!this.#send(fields)) queueMicrotask(() => proc.lost());
     return proc;

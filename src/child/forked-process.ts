@@ -15,6 +15,11 @@ export interface ForkRequest {
   readonly fds: readonly ('pipe' | 'ignore' | number)[];
   /** What the fork server does before the exec instead of setpriv (nothing when absent). */
   readonly as?: ForkCredentials;
+  /**
+   * Staged: one of `fds`, a listening socket; the fork server forks only once a client waits on it
+   * (the on-demand start, from its own select loop), until then cancel() takes it back.
+   */
+  readonly whenReadable?: number;
 }
 
 /** Who a worker becomes and the signal it gets when its fork server dies (setpriv's work, done by the fork server). */
@@ -56,7 +61,8 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.si
 /**
  * A worker started by a fork server, shaped like the parts of a ChildProcess that Child uses:
  * `pid` (undefined until the fork server reports the exec: 'spawn'), stdout/stderr/stdio[3] as
- * Feeds, 'exit' (code, signal) and 'error' (the exec failed).
+ * Feeds, 'exit' (code, signal) and 'error' (the exec failed); a staged one also 'cancelled' (it
+ * was never forked: nothing else follows).
  */
 export class ForkedProcess extends EventEmitter {
   pid: number | undefined;
@@ -64,11 +70,19 @@ export class ForkedProcess extends EventEmitter {
   readonly stderr = new Feed();
   readonly stdio: readonly (Feed | null)[];
   #exited = false;
+  readonly #cancel: () => void;
 
-  constructor(req: ForkRequest) {
+  /** `cancel`: asks its fork server to take back a staged start. */
+  constructor(req: ForkRequest, cancel: () => void = () => undefined) {
     super();
     this.stdout = req.captureStdout ? new Feed() : null;
     this.stdio = [null, this.stdout, this.stderr, ...req.fds.map((f) => (f === 'pipe' ? new Feed() : null))];
+    this.#cancel = cancel;
+  }
+
+  /** Takes back a staged start not forked yet: 'cancelled' follows, or 'spawn' when it was forked meanwhile. */
+  cancel(): void {
+    if (!this.#exited && this.pid === undefined) this.#cancel();
   }
 
   /** true once the process is gone (or never ran); the fork server forgets it. */
@@ -102,6 +116,11 @@ export class ForkedProcess extends EventEmitter {
         return;
       case 'O':
         this.stdout?.write(data);
+        return;
+      case 'K':
+        this.#exited = true;
+        this.#end();
+        this.emit('cancelled');
         return;
       case 'X': {
         this.#exited = true;

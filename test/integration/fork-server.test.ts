@@ -202,6 +202,54 @@ describe('fork server', () => {
     expect(await fs.shutdownSocket(other.fd)).toBe(false);
   });
 
+  it('forks a staged start only once a client waits on its socket (a start asked later is forked first)', async () => {
+    const sock = await listener();
+    const fs = forkServers();
+    fs.prepare([sock.fd]);
+    const staged = start(fs, { file: '/bin/sleep', args: ['30'], fds: ['pipe', sock.fd], whenReadable: sock.fd });
+    let forked = false;
+    staged.once('spawn', () => (forked = true));
+    // the fork server answers in order: once a later start is reported, the staged one was held
+    const later = start(fs, { file: '/bin/sleep', args: ['30'] });
+    await once(later, 'spawn');
+    expect(forked).toBe(false);
+    const client = net.connect(Number(sock.address.split(':').pop()), '127.0.0.1');
+    client.on('error', () => undefined);
+    try {
+      await once(staged, 'spawn');
+      expect(parentOf(staged.pid ?? -1)).toBe(parentOf(later.pid ?? -1));
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('cancels a staged start (never forked, even once a client waits), and a drain of its socket cancels it too', async () => {
+    const sock = await listener();
+    const fs = forkServers();
+    fs.prepare([sock.fd]);
+    const staged = start(fs, { file: '/bin/sleep', args: ['30'], fds: ['pipe', sock.fd], whenReadable: sock.fd });
+    let forked = false;
+    staged.once('spawn', () => (forked = true));
+    staged.cancel();
+    await once(staged, 'cancelled');
+    const client = net.connect(Number(sock.address.split(':').pop()), '127.0.0.1');
+    client.on('error', () => undefined);
+    try {
+      await once(client, 'connect'); // in the backlog, which nobody watches any more
+      const later = start(fs, { file: '/bin/sleep', args: ['30'] });
+      await once(later, 'spawn');
+      expect(forked).toBe(false);
+      expect(staged.done).toBe(true);
+    } finally {
+      client.destroy();
+    }
+    const drained = start(fs, { file: '/bin/sleep', args: ['30'], fds: ['pipe', sock.fd], whenReadable: sock.fd });
+    const cancelled = once(drained, 'cancelled');
+    expect(await fs.shutdownSocket(sock.fd)).toBe(true);
+    await cancelled;
+    expect(drained.pid).toBeUndefined();
+  });
+
   it('declines (Node spawns instead) for a socket fd that is closed, and when no fork server can start', async () => {
     const sock = await listener();
     const fd = sock.fd;
