@@ -4,10 +4,12 @@
 //     │          │                        │ signal(next step): stays stopping
 //     │          └──────────exit (unexpected)──────────────▶ exited
 //     └─(fork server)─▶ starting ──exec reported──▶ running
+//                          └──staged start cancelled──▶ exited (never ran)
 //
 // A spawn that fails (ENOENT, EACCES) goes straight to exited with `spawnError` set. A worker
 // started by the fork server (fork-server.ts) is `starting` until the fork server reports its exec
-// (about a millisecond): signals asked for meanwhile are sent then.
+// (about a millisecond): signals asked for meanwhile are sent then. A staged one (the on-demand
+// start) stays `starting` until a client waits on its socket, or until it is cancelled.
 import { spawn, type StdioOptions } from 'node:child_process';
 import type { Clock } from '../clock.js';
 import type { CommandSpec } from '../config/types.js';
@@ -64,6 +66,13 @@ export interface SpawnOptions {
   readonly role?: 'worker' | 'one-shot';
   /** stdout to /dev/null instead of a pipe read by quiesce; stderr is still captured. */
   readonly discardStdout?: boolean;
+  /**
+   * Stage the start (a worker on demand): the fork server forks it once a client waits on `fd`,
+   * a listening socket among extraFds, and `onStart` is called when it has exec'd. Only a worker
+   * the fork server starts can be staged (ChildHandle.staged says whether it is); any other
+   * starts at once.
+   */
+  readonly whenReadable?: { readonly fd: number; readonly onStart: () => void };
 }
 
 /**
@@ -83,6 +92,10 @@ export interface ChildHandle extends Stoppable {
   readonly stderrTail: readonly string[];
   /** Our end of fd 3 when it was spawned with a pipe there: a worker's status channel, a wait daemon's ready pipe. */
   readonly channel: ChildChannel | undefined;
+  /** A staged start (SpawnOptions.whenReadable) not forked yet: no process runs. */
+  readonly staged?: boolean;
+  /** Takes a staged start back: it then exits without having run, or starts if it was forked meanwhile. */
+  cancelStaged?(): void;
   /** Sends `signal` to its process group without changing its state (SIGHUP: recycle). */
   signalOnly(signal: NodeJS.Signals): void;
   settle(signal: NodeJS.Signals, graceMs: number): Promise<void>;
@@ -126,6 +139,8 @@ interface ProcessPort {
   once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
   once(event: 'spawn', listener: () => void): unknown;
   on(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
+  once(event: 'cancelled', listener: () => void): unknown;
+  cancel?(): void;
 }
 
 /** One process, from spawn to exit; the supervisor's only handle on an OS process. */
@@ -140,6 +155,8 @@ export class Child implements ChildHandle {
   #early: (() => void)[] = [];
   readonly #deps: ChildDeps;
   readonly #role: SpawnOptions['role'];
+  /** Started staged by the fork server (until it is forked or cancelled, `staged` reads true). */
+  readonly #stagedStart: boolean;
 
   private constructor(spec: CommandSpec, opts: SpawnOptions, deps: ChildDeps) {
     this.spec = spec;
@@ -156,9 +173,11 @@ export class Child implements ChildHandle {
     if (viaForkServer) {
       const as = deps.launch === undefined ? {} : deps.launch.forkAs(spec);
       const [file, ...args] = as === undefined ? wrapped() : spec.argv;
-      forkedProcess = deps.forkServers?.spawn({ file: file ?? '/nonexistent', args, env, cwd: spec.cwd, captureStdout: opts.discardStdout !== true, fds: extraFds, as });
+      const whenReadable = opts.whenReadable?.fd;
+      forkedProcess = deps.forkServers?.spawn({ file: file ?? '/nonexistent', args, env, cwd: spec.cwd, captureStdout: opts.discardStdout !== true, fds: extraFds, as, whenReadable });
     }
     const forked = forkedProcess !== undefined;
+    this.#stagedStart = forked && opts.whenReadable !== undefined;
     const [file, ...args] = forked ? [] : wrapped();
     // detached: the child leads its own process group, so kill(-pid) reaches its descendants,
     // and a Ctrl-C on quiesce's terminal reaches quiesce alone (which then decides). The fork
@@ -189,11 +208,21 @@ export class Child implements ChildHandle {
     // 'exit', not 'close': a grandchild holding the pipes open must not delay the exit.
     this.#process.once('exit', (code: number | null, signal: NodeJS.Signals | null) => this.#onExit(code, signal, resolveExit));
     const started = (pid: number): void => {
-      this.#state = { kind: 'running', pid, startedAt };
+      // a staged start's life (settle()'s grace) begins at its fork, not when it was staged
+      this.#state = { kind: 'running', pid, startedAt: this.#stagedStart ? deps.clock.now() : startedAt };
       deps.tags.lead(pid);
       deps.log.emit({ event: 'child.started', entry: spec.name, section: spec.section, pid, cmd: spec.cmd, worker: this.#role === 'worker' });
+      if (this.#stagedStart) opts.whenReadable?.onStart();
       for (const send of this.#early.splice(0)) send();
     };
+    // a staged start taken back: nothing ran, nothing is logged
+    this.#process.once('cancelled', () => {
+      if (this.#state.kind !== 'starting') return;
+      const exit: ExitInfo = { code: null, signal: null, spawnError: undefined, at: deps.clock.now() };
+      this.#state = { kind: 'exited', pid: undefined, startedAt, exit, expected: true };
+      this.#early = [];
+      resolveExit(exit);
+    });
     const pid = this.#process.pid;
     if (pid !== undefined) {
       started(pid);
@@ -226,6 +255,14 @@ export class Child implements ChildHandle {
     return `${this.spec.name}[${this.#state.pid ?? '-'}]`;
   }
 
+  get staged(): boolean {
+    return this.#stagedStart && this.#state.kind === 'starting';
+  }
+
+  cancelStaged(): void {
+    if (this.staged) this.#process.cancel?.();
+  }
+
   /**
    * Resolves once a freshly started child has a handler for `signal`, or after `graceMs` of its
    * life, whichever comes first. A program killed by the default action of SIGQUIT before it
@@ -254,6 +291,7 @@ export class Child implements ChildHandle {
   signal(signal: NodeJS.Signals, step: StopStep): void {
     const state = this.#state;
     if (state.kind === 'starting') {
+      this.cancelStaged(); // nothing to stop if it is not forked yet
       this.#early.push(() => this.signal(signal, step));
       return;
     }

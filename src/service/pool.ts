@@ -6,7 +6,7 @@
 //                     ├──reload removed the entry──▶ retired (workers recycle, none replaced)
 //                     └──stop (from any state)──▶ stopping ──all gone──▶ stopped   (unit.ts)
 //
-// Workers:  ready ──UNAVAILABLE/CONNECTION──▶ busy ──AVAILABLE──▶ ready
+// Workers:  (staged) ──a client waits: forked──▶ ready ──UNAVAILABLE/CONNECTION──▶ busy ──AVAILABLE──▶ ready
 //           ready|busy ──reload (SIGHUP)──▶ recycling (finishes its client, exits, is replaced)
 //           any ──exit──▶ gone: replaced; "lost" (logged, counted) only when it crashed or was
 //                              killed from outside, not when it left normally (exit 0 or 75)
@@ -14,6 +14,12 @@
 // A worker counts as ready from the moment it is spawned (Cyrus sends nothing at startup). Counts
 // are derived from the worker map, never kept by hand. Without `listen` the pool is a plain set of
 // `max(1, prefork)` processes kept alive (no fds, no status channel).
+//
+// On demand (no idle worker), as Cyrus master forks from its select loop once a client waits: the
+// next worker is staged in the fork server, which forks it when the socket becomes readable (at
+// most one staged per pool; it counts toward maxchild, it is not a worker until forked, and a stop,
+// reload or disable takes it back first). Without a fork server, a watcher (accept-watcher.ts)
+// reports the waiting client and the worker is spawned then.
 import type { ChildHandle } from '../child/child.js';
 import { attachStatusChannel, type StatusMessage } from '../child/status-channel.js';
 import type { StopLevel } from '../child/stop-level.js';
@@ -50,6 +56,8 @@ export class ServicePool extends UnitBase<ServiceEntry> {
   #watcher: ReadinessWatcher | undefined;
   #forks: readonly number[] = [];
   #forkRetry: AbortController | undefined;
+  /** The on-demand start the fork server holds until a client waits; `settled` once it is forked or gone. */
+  #staged: { readonly child: ChildHandle; readonly settled: Promise<unknown>; cancelled: boolean } | undefined;
   /** Ready-fails in all (master.txt's ready_fails_total). */
   #readyFails = 0;
   /** Start times of the forks of the last second (master.txt's forks_per_second). */
@@ -106,6 +114,11 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     this.#reconcile();
   }
 
+  /** True when on-demand starts are staged in the fork server (a stream socket, a usable fork server). */
+  get #staging(): boolean {
+    return this.#listener !== undefined && !this.#listener.datagram && this.deps.canStage?.() === true;
+  }
+
   liveChildren(): readonly ChildHandle[] {
     return [...this.#workers.keys()];
   }
@@ -135,6 +148,7 @@ export class ServicePool extends UnitBase<ServiceEntry> {
    */
   async reload(entry: ServiceEntry, listener: BoundListener | undefined): Promise<void> {
     if (this.ending) return listener?.close();
+    await this.#unstage(); // staged with the old entry, maybe on the old socket
     this.update(entry);
     if (listener !== this.#listener) {
       await this.#closeListener();
@@ -156,6 +170,7 @@ export class ServicePool extends UnitBase<ServiceEntry> {
   async retire(): Promise<void> {
     this.#cancelCooling();
     this.#state = { kind: 'retired' }; // running|disabled|cooling -> retired
+    await this.#unstage();
     await this.#closeListener();
     this.#listener = undefined;
     this.#recycleAll();
@@ -165,6 +180,9 @@ export class ServicePool extends UnitBase<ServiceEntry> {
   protected async halt(level: StopLevel): Promise<readonly StopOutcome[]> {
     this.#cancelCooling(); // any -> stopping
     this.#forkRetry?.abort();
+    // A start staged in the fork server is taken back before anything else (forked meanwhile, it
+    // is an idle worker like the others).
+    await this.#unstage();
     const ladder = ladderOf(this.entry);
     // Idle workers first: they leave at once on the stop signal. Shutting the listener down under
     // them instead would make their accept() fail (Cyrus exits 71, "accept failed"). Once they have
@@ -190,7 +208,17 @@ export class ServicePool extends UnitBase<ServiceEntry> {
   }
 
   async #closeListener(): Promise<void> {
+    await this.#unstage();
     await Promise.all([this.#closeWatcher(), this.#listener?.stopListening(this.deps.shutdownSocket)]);
+  }
+
+  /** Takes the staged start back (none is staged again until the caller reconciles); resolves once it is gone or, forked meanwhile, a worker. */
+  async #unstage(): Promise<void> {
+    const staged = this.#staged;
+    if (staged === undefined) return;
+    staged.cancelled = true;
+    staged.child.cancelStaged?.();
+    await staged.settled;
   }
 
   async #closeWatcher(): Promise<void> {
@@ -200,7 +228,7 @@ export class ServicePool extends UnitBase<ServiceEntry> {
   }
 
   #startWatcher(): void {
-    if (this.#listener === undefined || this.#watcher !== undefined) return;
+    if (this.#listener === undefined || this.#watcher !== undefined || this.#staging) return;
     this.#watcher = this.#listener.watch(
       () => this.#onClientWaiting(),
       (why) => this.deps.log.emit({ event: 'service.watcher-lost', entry: this.name, reason: why }),
@@ -210,7 +238,7 @@ export class ServicePool extends UnitBase<ServiceEntry> {
 
   #canFork(): boolean {
     const { maxchild, maxforkrate } = limitsOf(this.entry);
-    let live = 0;
+    let live = this.#staged === undefined ? 0 : 1;
     for (const s of this.#workers.values()) if (s !== 'recycling') live++;
     if (live >= maxchild) return false;
     if (allowedToFork(this.#forks, this.deps.clock.now(), maxforkrate)) return true;
@@ -228,7 +256,7 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     }
     const { prefork } = limitsOf(this.entry);
     while (this.readyCount < prefork && this.#canFork()) this.#spawnWorker();
-    this.#maybeRearm();
+    this.#onDemand();
   }
 
   /** The watcher saw a client waiting: start a worker for it, unless an idle one will take it. */
@@ -237,9 +265,15 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     if (this.#canFork()) this.#spawnWorker();
   }
 
-  /** Watch the socket again once no worker is idle (Cyrus selects on it only then). */
-  #maybeRearm(): void {
-    if (this.#live && this.#watcher?.state === 'reported' && this.readyCount === 0 && this.#canFork()) this.#watcher.rearm();
+  /** No worker is idle: the next client starts one (Cyrus selects on the socket only then). */
+  #onDemand(): void {
+    if (!this.#live || this.readyCount > 0) return;
+    if (this.#staging) {
+      if (this.#staged === undefined && this.#canFork()) this.#stageWorker();
+      return;
+    }
+    this.#startWatcher(); // the fork server is gone: the watcher takes over
+    if (this.#watcher?.state === 'reported' && this.#canFork()) this.#watcher.rearm();
   }
 
   #retryForkLater(): void {
@@ -257,15 +291,71 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     const listener = this.#listener;
     const { spec, opts } = workerLaunch(this.entry, listener, this.deps.nextTag());
     const child = this.launch(spec, opts);
+    this.#forked();
+    this.#workers.set(child, 'ready');
+    const status = child.channel;
+    if (listener && status) attachStatusChannel(status, (m) => this.#onStatus(child, m));
+    void child.exited.then(() => this.#onWorkerExit(child));
+  }
+
+  /** Stages the next worker in the fork server: it is forked once a client waits, then counted. */
+  #stageWorker(): void {
+    const listener = this.#listener;
+    if (listener === undefined || listener.datagram) return;
+    const { spec, opts } = workerLaunch(this.entry, listener, this.deps.nextTag());
+    let started = (): void => undefined;
+    const forked = new Promise<void>((resolve) => (started = resolve));
+    // onStart runs as the exec is reported, before the status messages the worker sent since
+    const onStart = (): void => {
+      started();
+      this.#stagedForked(child);
+    };
+    const child = this.deps.spawn(spec, { ...opts, whenReadable: { fd: listener.fd, onStart } });
+    if (child.staged !== true) {
+      // the fork server declined it (Node's spawn started it at once): a worker like any other
+      this.launched(child);
+      this.#forked();
+      this.#workers.set(child, 'ready');
+    } else {
+      this.#staged = { child, settled: Promise.race([forked, child.exited]), cancelled: false };
+    }
+    const status = child.channel;
+    if (status) attachStatusChannel(status, (m) => this.#onStatus(child, m));
+    void child.exited.then(() => (this.#staged?.child === child ? this.#stagedGone(child) : this.#onWorkerExit(child)));
+  }
+
+  /** A client came and the fork server forked the staged worker: it is a ready worker now. */
+  #stagedForked(child: ChildHandle): void {
+    if (this.#staged?.child !== child) return;
+    const cancelled = this.#staged.cancelled;
+    this.#staged = undefined;
+    this.launched(child);
+    this.#forked();
+    this.#workers.set(child, 'ready'); // staged -> ready
+    if (!cancelled) this.#reconcile();
+  }
+
+  /** The staged start ended before it became a worker: cancelled, its fork server lost, or its exec failed. */
+  #stagedGone(child: ChildHandle): void {
+    const cancelled = this.#staged?.cancelled === true;
+    this.#staged = undefined;
+    const s = child.state;
+    if (s.kind === 'exited' && s.exit.spawnError !== undefined) {
+      // forked, but its exec failed: a worker that failed before taking a connection
+      this.launched(child);
+      this.#onWorkerExit(child, 'ready');
+      return;
+    }
+    if (!cancelled) this.#reconcile(); // its fork server was lost: stage again, or watch
+  }
+
+  /** Counts a fork: maxforkrate's window and master.txt's forks_per_second. */
+  #forked(): void {
     const now = this.deps.clock.now();
     this.#forks = recordFork(this.#forks, now, limitsOf(this.entry).maxforkrate);
     // the forks of the last second, oldest first (a start of 500 workers copied the list 500 times)
     this.#recentForks.push(now);
     while (this.#recentForks.length > RECENT_FORKS_KEPT || now - (this.#recentForks[0] ?? now) >= FORK_RATE_SAMPLE_MS) this.#recentForks.shift();
-    this.#workers.set(child, 'ready');
-    const status = child.channel;
-    if (listener && status) attachStatusChannel(status, (m) => this.#onStatus(child, m));
-    void child.exited.then(() => this.#onWorkerExit(child));
   }
 
   #onStatus(child: ChildHandle, m: StatusMessage): void {
@@ -296,8 +386,7 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     }
   }
 
-  #onWorkerExit(child: ChildHandle): void {
-    const was = this.#workers.get(child);
+  #onWorkerExit(child: ChildHandle, was = this.#workers.get(child)): void {
     this.#workers.delete(child);
     const state = this.#state;
     const s = child.state;

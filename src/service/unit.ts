@@ -126,6 +126,11 @@ export interface UnitDeps {
   readonly spawn: SpawnChild;
   /** shutdown(2) of a listening socket by a process that holds it (the fork server); see BoundListener.stopListening. */
   readonly shutdownSocket?: (fd: number) => Promise<boolean>;
+  /**
+   * Whether spawn can stage a worker now (SpawnOptions.whenReadable: the fork server starts it
+   * once a client waits); absent or false, an on-demand pool watches its socket itself.
+   */
+  readonly canStage?: () => boolean;
 }
 
 /** The stop ladder written in an entry: its stop_signal, quit_timeout and term_timeout. */
@@ -213,9 +218,14 @@ export abstract class UnitBase<E extends ServiceEntry | EventEntry | DaemonEntry
   /** Starts a process of this unit and counts it. */
   protected launch(spec: CommandSpec, opts: SpawnOptions): ChildHandle {
     const child = this.deps.spawn(spec, opts);
+    this.launched(child);
+    return child;
+  }
+
+  /** Counts a process of this unit that started (a staged one once it is forked). */
+  protected launched(child: ChildHandle): void {
     this.launches += 1;
     this.#last = child;
-    return child;
   }
 
   /** The unit's own state while started and not stopped. */

@@ -98,6 +98,8 @@ export class Supervisor {
       nextTag: () => `${this.#tagPrefix}${++this.#seq}`,
       spawn: deps.spawn ?? Child.spawner({ clock: deps.clock, log: deps.log, tags: new TagScanner(deps.clock), launch: deps.launch, forkServers: deps.forkServers }),
       shutdownSocket: deps.forkServers === undefined ? undefined : (fd) => deps.forkServers?.shutdownSocket(fd) ?? Promise.resolve(false),
+      // staged on-demand starts: only Child's spawner hands them to the fork server
+      canStage: deps.spawn === undefined && deps.forkServers !== undefined ? () => deps.forkServers?.usable === true : undefined,
     };
   }
 
