@@ -296,6 +296,45 @@ describe('fork server', () => {
 });
 
 describe('a worker Child through the fork server', () => {
+  it('a staged Child: cancelled, it ends without a trace; forked, it is started from then', async () => {
+    const sock = await listener();
+    const fs = forkServers();
+    fs.prepare([sock.fd]);
+    const log = memoryLog();
+    const spawn = Child.spawner({ clock: realClock, log, tags: new TagScanner(realClock), forkServers: fs });
+    const spec: CommandSpec = {
+      name: 'w', section: 'SERVICES', cmd: 'sleep 30', argv: ['/bin/sleep', '30'], shell: false, env: {}, cwd: undefined,
+      stopSignal: 'SIGQUIT', quitTimeoutMs: 1_000, termTimeoutMs: 1_000, user: undefined, group: undefined, line: 1,
+    };
+    let starts = 0;
+    let onStart = (): void => undefined;
+    const started = new Promise<void>((resolve) => (onStart = resolve));
+    const stage = (n: number) => spawn(spec, { tag: `${process.pid}.s.${n}`, role: 'worker', extraFds: ['pipe', sock.fd], whenReadable: { fd: sock.fd, onStart: () => (starts++, onStart()) } });
+    const cancelled = stage(1);
+    expect(cancelled.staged).toBe(true);
+    cancelled.cancelStaged?.();
+    expect(await cancelled.exited).toMatchObject({ code: null, signal: null, spawnError: undefined });
+    expect(cancelled.state).toMatchObject({ kind: 'exited', pid: undefined, expected: true });
+    expect(log.events).toEqual([]);
+
+    const forked = stage(2);
+    const stagedAt = forked.state.startedAt;
+    const client = net.connect(Number(sock.address.split(':').pop()), '127.0.0.1');
+    client.on('error', () => undefined);
+    try {
+      await started;
+      expect(starts).toBe(1);
+      expect(forked.staged).toBe(false);
+      expect(forked.state.kind).toBe('running');
+      expect(forked.state.startedAt).toBeGreaterThanOrEqual(stagedAt);
+      expect(log.events.map((e) => e.event)).toEqual(['child.started']);
+      forked.signal('SIGTERM', 'stop');
+      expect(await forked.exited).toMatchObject({ signal: 'SIGTERM' });
+    } finally {
+      client.destroy();
+    }
+  });
+
   it('is starting until its exec is reported; a stop signal asked for meanwhile is sent then', async () => {
     const fs = forkServers();
     const log = memoryLog();

@@ -19,17 +19,24 @@ export class FakeProcess implements ChildHandle {
   /** Every signal it got, in order (signalOnly ones with step undefined). */
   readonly received: { signal: NodeJS.Signals; step: StopStep | undefined }[] = [];
   obeys: readonly NodeJS.Signals[];
+  /** What a cancelStaged() meets: a staged start still held (cancelled), or one forked just before (it starts). */
+  onCancel: 'cancelled' | 'forked' = 'cancelled';
+  readonly #pid: number;
+  #stagedStart: boolean;
   #state: ChildState;
   readonly #clock: Clock;
   #resolve: (e: ExitInfo) => void = () => undefined;
 
-  constructor(spec: CommandSpec, opts: SpawnOptions, pid: number, clock: Clock, obeys: readonly NodeJS.Signals[]) {
+  /** `staging`: a start asked with whenReadable is staged (the fork server holds it) until fork(). */
+  constructor(spec: CommandSpec, opts: SpawnOptions, pid: number, clock: Clock, obeys: readonly NodeJS.Signals[], staging = false) {
     this.spec = spec;
     this.opts = opts;
     this.tag = opts.tag;
     this.#clock = clock;
     this.obeys = obeys;
-    this.#state = { kind: 'running', pid, startedAt: clock.now() };
+    this.#pid = pid;
+    this.#stagedStart = staging && opts.whenReadable !== undefined;
+    this.#state = this.#stagedStart ? { kind: 'starting', pid: undefined, startedAt: clock.now() } : { kind: 'running', pid, startedAt: clock.now() };
     this.exited = new Promise((r) => (this.#resolve = r));
     this.channel = opts.extraFds?.[0] === 'pipe' ? new PassThrough() : undefined;
   }
@@ -48,6 +55,33 @@ export class FakeProcess implements ChildHandle {
 
   get alive(): boolean {
     return this.#state.kind !== 'exited';
+  }
+
+  get staged(): boolean {
+    return this.#stagedStart && this.#state.kind === 'starting';
+  }
+
+  /** As the fork server answers a cancel: later (an event), cancelled or, per onCancel, forked. */
+  cancelStaged(): void {
+    if (!this.staged) return;
+    queueMicrotask(() => (this.onCancel === 'forked' ? this.fork() : this.#end({ code: null, signal: null, spawnError: undefined, at: this.#clock.now() }, true)));
+  }
+
+  /** A client waits: the fork server forks the staged start and reports its exec. */
+  fork(): void {
+    if (!this.staged) return;
+    this.#state = { kind: 'running', pid: this.#pid, startedAt: this.#clock.now() };
+    this.opts.whenReadable?.onStart();
+  }
+
+  /** The staged start was forked but its exec failed (the fork server's 'F'). */
+  failExec(errno = 'ENOENT'): void {
+    if (this.staged) this.#end({ code: null, signal: null, spawnError: errno, at: this.#clock.now() }, false);
+  }
+
+  #end(exit: ExitInfo, expected: boolean): void {
+    this.#state = { kind: 'exited', pid: undefined, startedAt: this.#state.startedAt, exit, expected };
+    this.#resolve(exit);
   }
 
   signal(signal: NodeJS.Signals, step: StopStep): void {
@@ -90,15 +124,15 @@ export class FakeProcess implements ChildHandle {
   }
 }
 
-/** A spawner of fakes that keeps every one it made; fakes obey `obeys` unless changed. */
-export function fakeSpawner(clock: Clock, obeys: readonly NodeJS.Signals[] = ['SIGQUIT', 'SIGTERM']): { spawn: SpawnChild; spawned: FakeProcess[]; alive: () => FakeProcess[] } {
+/** A spawner of fakes that keeps every one it made; fakes obey `obeys` unless changed; `staging`: as with a fork server. */
+export function fakeSpawner(clock: Clock, obeys: readonly NodeJS.Signals[] = ['SIGQUIT', 'SIGTERM'], staging = false): { spawn: SpawnChild; spawned: FakeProcess[]; alive: () => FakeProcess[] } {
   const spawned: FakeProcess[] = [];
   let pid = 1000;
   return {
     spawned,
     alive: () => spawned.filter((p) => p.alive),
     spawn: (spec, opts) => {
-      const p = new FakeProcess(spec, opts, ++pid, clock, obeys);
+      const p = new FakeProcess(spec, opts, ++pid, clock, obeys, staging);
       spawned.push(p);
       return p;
     },

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReadinessWatcher, StreamListener } from '../../../src/service/listener.js';
 import { ServicePool } from '../../../src/service/pool.js';
 import { settle, type FakeProcess } from '../fake-process.js';
-import { unitWorld } from './unit-world.js';
+import { configOf, unitWorld } from './unit-world.js';
 
 /** A listening socket that is never bound: it records what the pool does with it. */
 class FakeListener implements StreamListener {
@@ -42,8 +42,8 @@ class FakeListener implements StreamListener {
   }
 }
 
-function poolWorld(entry: string, supervisor = '') {
-  const w = unitWorld(`${supervisor}SERVICES:\n  imap: { cmd: /usr/lib/cyrus/bin/imapd, ${entry} }\n`);
+function poolWorld(entry: string, supervisor = '', staging?: { on: boolean }) {
+  const w = unitWorld(`${supervisor}SERVICES:\n  imap: { cmd: /usr/lib/cyrus/bin/imapd, ${entry} }\n`, undefined, staging);
   const listener = new FakeListener();
   const pool = new ServicePool(w.config.services[0]!, w.deps, entry.includes('listen') ? listener : undefined);
   const alive = (): FakeProcess[] => w.alive();
@@ -174,6 +174,107 @@ describe('ServicePool', () => {
     await settle();
     expect(w.listener.watcher!.rearms).toBe(1);
     expect(w.spawned).toHaveLength(1);
+  });
+
+  describe('on demand with a fork server (staged starts)', () => {
+    const stagedWorld = (entry = 'listen: "127.0.0.1:1143"', supervisor = '') => poolWorld(entry, supervisor, { on: true });
+
+    it('stages the next worker (forked once a client waits, on the listening socket), no watcher; another once none is idle', async () => {
+      const w = stagedWorld();
+      w.pool.start();
+      expect(w.listener.watcher).toBeUndefined();
+      expect(w.spawned).toHaveLength(1);
+      expect(w.last().opts.whenReadable?.fd).toBe(42);
+      expect(w.last().staged).toBe(true);
+      // not a worker yet: no pid, not ready, not a fork of master.txt
+      expect(w.pool.describe()).toMatchObject({ pids: [], readyCount: 0, busyCount: 0, master: { forks: 0, activeChildren: 0 } });
+      w.last().fork();
+      expect(w.pool.describe()).toMatchObject({ pids: [1001], readyCount: 1, master: { forks: 1, activeChildren: 1 } });
+      expect(w.spawned).toHaveLength(1); // an idle worker will take the next client
+      w.last().status('CONNECTION');
+      await settle();
+      expect(w.spawned).toHaveLength(2);
+      expect(w.last().staged).toBe(true);
+      expect(w.pool.describe()).toMatchObject({ readyCount: 0, busyCount: 1 });
+    });
+
+    it('holds maxchild: nothing is staged while maxchild workers are busy, one is once a worker leaves', async () => {
+      const w = stagedWorld('listen: "127.0.0.1:1143", maxchild: 1');
+      w.pool.start();
+      w.last().fork();
+      w.last().status('CONNECTION');
+      await settle();
+      expect(w.spawned).toHaveLength(1);
+      w.last().exit(0);
+      await settle();
+      expect(w.spawned).toHaveLength(2);
+      expect(w.last().staged).toBe(true);
+    });
+
+    it('a stop takes the staged start back first: nothing to signal, no outcome, nothing staged again', async () => {
+      const w = stagedWorld();
+      w.pool.start();
+      const staged = w.last();
+      const outcomes = await w.pool.stop(w.level());
+      expect(staged.alive).toBe(false);
+      expect(staged.received).toEqual([]);
+      expect(outcomes).toEqual([]);
+      expect(w.spawned).toHaveLength(1);
+      expect(w.listener.stoppedListening).toBe(true);
+      expect(w.events('service.worker-lost')).toHaveLength(0);
+    });
+
+    it('a staged start forked just as the stop takes it back is stopped as an idle worker', async () => {
+      const w = stagedWorld();
+      w.pool.start();
+      const staged = w.last();
+      staged.onCancel = 'forked';
+      const outcomes = await w.pool.stop(w.level());
+      expect(staged.received).toEqual([{ signal: 'SIGQUIT', step: 'stop' }]);
+      expect(outcomes).toHaveLength(1);
+      expect(w.spawned).toHaveLength(1);
+    });
+
+    it('reload takes the staged start back and stages one running the new entry', async () => {
+      const w = stagedWorld();
+      w.pool.start();
+      const old = w.last();
+      const changed = configOf('SERVICES:\n  imap: { cmd: /usr/lib/cyrus/bin/imapd -s, listen: "127.0.0.1:1143" }\n').services[0]!;
+      await w.pool.reload(changed, w.listener);
+      expect(old.alive).toBe(false);
+      expect(old.received).toEqual([]); // never ran: nothing to recycle
+      expect(w.spawned).toHaveLength(2);
+      expect(w.last().staged).toBe(true);
+      expect(w.last().spec.argv).toEqual(['/usr/lib/cyrus/bin/imapd', '-s']);
+    });
+
+    it('a staged worker whose exec fails counts as a ready-fail: enough of them disable the service', async () => {
+      const w = stagedWorld('listen: "127.0.0.1:1143"', 'SUPERVISOR: { ready_fail_limit: 3 }\n');
+      w.pool.start();
+      for (let i = 0; i < 3; i++) {
+        w.last().failExec();
+        await settle();
+      }
+      expect(w.events('service.disabled')).toHaveLength(1);
+      expect(w.pool.state.kind).toBe('disabled');
+      expect(w.spawned).toHaveLength(3);
+      expect(w.pool.describe().master?.forks).toBe(3);
+    });
+
+    it('when the fork server is lost, the staged start goes and the pool watches its socket itself', async () => {
+      const staging = { on: true };
+      const w = poolWorld('listen: "127.0.0.1:1143"', '', staging);
+      w.pool.start();
+      staging.on = false;
+      w.last().exit(null, 'SIGTERM'); // what a fork server's loss reports
+      await settle();
+      expect(w.listener.watcher?.state).toBe('armed');
+      expect(w.spawned).toHaveLength(1);
+      expect(w.events('service.worker-lost')).toHaveLength(0);
+      w.listener.watcher!.clientWaits();
+      expect(w.spawned).toHaveLength(2);
+      expect(w.last().staged).toBe(false);
+    });
   });
 
   it('reload: every worker is told to recycle (SIGHUP) and replaced, and recycling is not "lost"', async () => {

@@ -17,13 +17,15 @@ export function configOf(yaml: string): Config {
   return r.value;
 }
 
-export function unitWorld(yaml: string, startMs = 1_000_000) {
+/** `staging`: on-demand starts are staged, as with a fork server (UnitDeps.canStage) while `staging.on`. */
+export function unitWorld(yaml: string, startMs = 1_000_000, staging?: { on: boolean }) {
   const config = configOf(yaml);
   const clock = new ManualClock(startMs);
   const log = memoryLog();
-  const fakes = fakeSpawner(clock);
+  const fakes = fakeSpawner(clock, undefined, staging !== undefined);
   let tags = 0;
-  const deps: UnitDeps = { clock, log, settings: () => config.supervisor, nextTag: () => `t${++tags}`, spawn: fakes.spawn };
+  const canStage = staging === undefined ? undefined : () => staging.on;
+  const deps: UnitDeps = { clock, log, settings: () => config.supervisor, nextTag: () => `t${++tags}`, spawn: fakes.spawn, canStage };
   return {
     config, clock, log, deps, ...fakes,
     /** Moves the clock and lets every callback that follows run. */
