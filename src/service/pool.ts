@@ -15,20 +15,18 @@
 // are derived from the worker map, never kept by hand. Without `listen` the pool is a plain set of
 // `max(1, prefork)` processes kept alive (no fds, no status channel).
 //
-// On demand (no idle worker), as Cyrus master forks from its select loop once a client waits: the
-// next worker is staged in the fork server, which forks it when the socket becomes readable (at
-// most one staged per pool; it counts toward maxchild, it is not a worker until forked, and a stop,
-// reload or disable takes it back first). Without a fork server, a watcher (accept-watcher.ts)
-// reports the waiting client and the worker is spawned then.
+// While no worker is idle, the next client starts one (on-demand.ts: staged in the fork server, or
+// reported by a watcher); a stop, reload or disable takes a staged start back first.
 import type { ChildHandle } from '../child/child.js';
 import { attachStatusChannel, type StatusMessage } from '../child/status-channel.js';
 import type { StopLevel } from '../child/stop-level.js';
 import type { StopOutcome } from '../child/terminate.js';
 import type { ServiceEntry } from '../config/types.js';
-import { allowedToFork, recordFork } from './fork-rate.js';
-import type { BoundListener, ReadinessWatcher } from './listener.js';
+import { ForkLog } from './fork-rate.js';
+import type { BoundListener } from './listener.js';
+import { OnDemand } from './on-demand.js';
 import { isReadyFail, recordReadyFail } from './ready-fails.js';
-import { familyOf, FORK_RATE_SAMPLE_MS, ladderOf, UnitBase, type MasterStats, type UnitDeps, type UnitDetails, type UnitState } from './unit.js';
+import { familyOf, ladderOf, UnitBase, type MasterStats, type UnitDeps, type UnitDetails, type UnitState } from './unit.js';
 import { limitsOf, workerLaunch } from './worker-launch.js';
 import { unreachable } from '../errors.js';
 
@@ -36,8 +34,6 @@ type WorkerState = 'ready' | 'busy' | 'recycling';
 
 /** How long a drain waits for idle workers to leave before it shuts the listener down anyway. */
 export const IDLE_FIRST_MS = 100;
-/** Fork times kept for master.txt's forks_per_second: a rate above this many per second reads as this. */
-const RECENT_FORKS_KEPT = 1_000;
 
 /** A pool's own states (idle, stopping and stopped are UnitBase's). */
 type PoolState =
@@ -53,19 +49,29 @@ export class ServicePool extends UnitBase<ServiceEntry> {
   #state: PoolState = { kind: 'running', failChain: [] };
   readonly #workers = new Map<ChildHandle, WorkerState>();
   #listener: BoundListener | undefined;
-  #watcher: ReadinessWatcher | undefined;
-  #forks: readonly number[] = [];
+  readonly #forks = new ForkLog();
   #forkRetry: AbortController | undefined;
-  /** The on-demand start the fork server holds until a client waits; `settled` once it is forked or gone. */
-  #staged: { readonly child: ChildHandle; readonly settled: Promise<unknown>; cancelled: boolean } | undefined;
+  readonly #onDemand: OnDemand;
   /** Ready-fails in all (master.txt's ready_fails_total). */
   #readyFails = 0;
-  /** Start times of the forks of the last second (master.txt's forks_per_second). */
-  #recentForks: number[] = [];
 
   constructor(entry: ServiceEntry, deps: UnitDeps, listener?: BoundListener) {
     super(entry, deps);
     this.#listener = listener;
+    this.#onDemand = new OnDemand({
+      name: entry.name,
+      listener: () => this.#listener,
+      wantsWorker: () => this.#live && this.readyCount === 0,
+      canFork: () => this.#canFork(),
+      spawnWorker: () => this.#spawnWorker(),
+      spawnStaged: (fd, onStart) => this.#spawnStaged(fd, onStart),
+      adopt: (child) => this.#adopt(child),
+      failedStart: (child) => {
+        this.launched(child);
+        this.#onWorkerExit(child, 'ready');
+      },
+      reconcile: () => this.#reconcile(),
+    }, deps);
   }
 
   protected liveState(): UnitState {
@@ -110,13 +116,8 @@ export class ServicePool extends UnitBase<ServiceEntry> {
   }
 
   protected begin(): void {
-    this.#startWatcher(); // idle -> running
+    this.#onDemand.start(); // idle -> running
     this.#reconcile();
-  }
-
-  /** True when on-demand starts are staged in the fork server (a stream socket, a usable fork server). */
-  get #staging(): boolean {
-    return this.#listener !== undefined && !this.#listener.datagram && this.deps.canStage?.() === true;
   }
 
   liveChildren(): readonly ChildHandle[] {
@@ -133,11 +134,9 @@ export class ServicePool extends UnitBase<ServiceEntry> {
 
   #masterStats(): MasterStats {
     const { maxchild, maxforkrate } = limitsOf(this.entry);
-    const now = this.deps.clock.now();
-    this.#recentForks = this.#recentForks.filter((t) => now - t < FORK_RATE_SAMPLE_MS);
     return {
       family: familyOf(this.#listener?.address), readyWorkers: this.readyCount, forks: this.launches, activeChildren: this.#workers.size, // master's nactive: every live worker
-      maxChildren: Number.isFinite(maxchild) ? maxchild : 2 ** 31 - 1, forksPerSecond: this.#recentForks.length, maxForksPerSecond: maxforkrate, readyFails: this.#readyFails,
+      maxChildren: Number.isFinite(maxchild) ? maxchild : 2 ** 31 - 1, forksPerSecond: this.#forks.perSecond(this.deps.clock.now()), maxForksPerSecond: maxforkrate, readyFails: this.#readyFails,
     };
   }
 
@@ -148,7 +147,7 @@ export class ServicePool extends UnitBase<ServiceEntry> {
    */
   async reload(entry: ServiceEntry, listener: BoundListener | undefined): Promise<void> {
     if (this.ending) return listener?.close();
-    await this.#unstage(); // staged with the old entry, maybe on the old socket
+    await this.#onDemand.unstage(); // staged with the old entry, maybe on the old socket
     this.update(entry);
     if (listener !== this.#listener) {
       await this.#closeListener();
@@ -157,7 +156,7 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     if (this.#state.kind === 'cooling') this.#state.cancel.abort();
     if (this.#state.kind === 'disabled' || this.#state.kind === 'running' || this.#state.kind === 'cooling') {
       this.#state = { kind: 'running', failChain: [] }; // disabled|cooling|running -> running
-      this.#startWatcher();
+      this.#onDemand.start();
     }
     this.#recycleAll();
     this.#reconcile();
@@ -170,7 +169,6 @@ export class ServicePool extends UnitBase<ServiceEntry> {
   async retire(): Promise<void> {
     this.#cancelCooling();
     this.#state = { kind: 'retired' }; // running|disabled|cooling -> retired
-    await this.#unstage();
     await this.#closeListener();
     this.#listener = undefined;
     this.#recycleAll();
@@ -182,7 +180,7 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     this.#forkRetry?.abort();
     // A start staged in the fork server is taken back before anything else (forked meanwhile, it
     // is an idle worker like the others).
-    await this.#unstage();
+    await this.#onDemand.unstage();
     const ladder = ladderOf(this.entry);
     // Idle workers first: they leave at once on the stop signal. Shutting the listener down under
     // them instead would make their accept() fail (Cyrus exits 71, "accept failed"). Once they have
@@ -191,7 +189,7 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     const idleWorkers = [...this.#workers].filter(([, s]) => s === 'ready').map(([w]) => w);
     const idleGone = Promise.all(idleWorkers.map((w) => level.stop(w, ladder)));
     // No worker is started any more: the on-demand watcher can go while the idle ones leave.
-    const watcherClosed = this.#closeWatcher();
+    const watcherClosed = this.#onDemand.close();
     const grace = new AbortController();
     await Promise.race([Promise.all(idleWorkers.map((w) => w.exited)), this.deps.clock.sleep(IDLE_FIRST_MS, grace.signal)]);
     grace.abort();
@@ -208,40 +206,16 @@ export class ServicePool extends UnitBase<ServiceEntry> {
   }
 
   async #closeListener(): Promise<void> {
-    await this.#unstage();
-    await Promise.all([this.#closeWatcher(), this.#listener?.stopListening(this.deps.shutdownSocket)]);
-  }
-
-  /** Takes the staged start back (none is staged again until the caller reconciles); resolves once it is gone or, forked meanwhile, a worker. */
-  async #unstage(): Promise<void> {
-    const staged = this.#staged;
-    if (staged === undefined) return;
-    staged.cancelled = true;
-    staged.child.cancelStaged?.();
-    await staged.settled;
-  }
-
-  async #closeWatcher(): Promise<void> {
-    const watcher = this.#watcher;
-    this.#watcher = undefined;
-    await watcher?.close();
-  }
-
-  #startWatcher(): void {
-    if (this.#listener === undefined || this.#watcher !== undefined || this.#staging) return;
-    this.#watcher = this.#listener.watch(
-      () => this.#onClientWaiting(),
-      (why) => this.deps.log.emit({ event: 'service.watcher-lost', entry: this.name, reason: why }),
-    );
-    this.#watcher.start();
+    await this.#onDemand.unstage(); // before its socket goes
+    await Promise.all([this.#onDemand.close(), this.#listener?.stopListening(this.deps.shutdownSocket)]);
   }
 
   #canFork(): boolean {
     const { maxchild, maxforkrate } = limitsOf(this.entry);
-    let live = this.#staged === undefined ? 0 : 1;
+    let live = this.#onDemand.pending ? 1 : 0; // a staged start will be a worker
     for (const s of this.#workers.values()) if (s !== 'recycling') live++;
     if (live >= maxchild) return false;
-    if (allowedToFork(this.#forks, this.deps.clock.now(), maxforkrate)) return true;
+    if (this.#forks.allowed(this.deps.clock.now(), maxforkrate)) return true;
     this.#retryForkLater();
     return false;
   }
@@ -256,106 +230,47 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     }
     const { prefork } = limitsOf(this.entry);
     while (this.readyCount < prefork && this.#canFork()) this.#spawnWorker();
-    this.#onDemand();
-  }
-
-  /** The watcher saw a client waiting: start a worker for it, unless an idle one will take it. */
-  #onClientWaiting(): void {
-    if (!this.#live || this.readyCount > 0) return;
-    if (this.#canFork()) this.#spawnWorker();
-  }
-
-  /** No worker is idle: the next client starts one (Cyrus selects on the socket only then). */
-  #onDemand(): void {
-    if (!this.#live || this.readyCount > 0) return;
-    if (this.#staging) {
-      if (this.#staged === undefined && this.#canFork()) this.#stageWorker();
-      return;
-    }
-    this.#startWatcher(); // the fork server is gone: the watcher takes over
-    if (this.#watcher?.state === 'reported' && this.#canFork()) this.#watcher.rearm();
+    this.#onDemand.ensure();
   }
 
   #retryForkLater(): void {
     if (this.#forkRetry !== undefined) return;
     const retry = new AbortController();
     this.#forkRetry = retry;
-    const waitMs = Math.max(1, (this.#forks[0] ?? this.deps.clock.now()) + 1000 - this.deps.clock.now());
-    void this.deps.clock.sleep(waitMs, retry.signal).then(() => {
+    void this.deps.clock.sleep(this.#forks.retryInMs(this.deps.clock.now()), retry.signal).then(() => {
       this.#forkRetry = undefined;
       if (!retry.signal.aborted) this.#reconcile();
     });
   }
 
   #spawnWorker(): void {
-    const listener = this.#listener;
-    const { spec, opts } = workerLaunch(this.entry, listener, this.deps.nextTag());
+    const { spec, opts } = workerLaunch(this.entry, this.#listener, this.deps.nextTag());
     const child = this.launch(spec, opts);
-    this.#forked();
+    this.#forks.record(this.deps.clock.now(), limitsOf(this.entry).maxforkrate);
     this.#workers.set(child, 'ready');
-    const status = child.channel;
-    if (listener && status) attachStatusChannel(status, (m) => this.#onStatus(child, m));
-    void child.exited.then(() => this.#onWorkerExit(child));
+    this.#watch(child);
   }
 
-  /** Stages the next worker in the fork server: it is forked once a client waits, then counted. */
-  #stageWorker(): void {
-    const listener = this.#listener;
-    if (listener === undefined || listener.datagram) return;
-    const { spec, opts } = workerLaunch(this.entry, listener, this.deps.nextTag());
-    let started = (): void => undefined;
-    const forked = new Promise<void>((resolve) => (started = resolve));
-    // onStart runs as the exec is reported, before the status messages the worker sent since
-    const onStart = (): void => {
-      started();
-      this.#stagedForked(child);
-    };
-    const child = this.deps.spawn(spec, { ...opts, whenReadable: { fd: listener.fd, onStart } });
-    if (child.staged !== true) {
-      // the fork server declined it (Node's spawn started it at once): a worker like any other
-      this.launched(child);
-      this.#forked();
-      this.#workers.set(child, 'ready');
-    } else {
-      this.#staged = { child, settled: Promise.race([forked, child.exited]), cancelled: false };
-    }
-    const status = child.channel;
-    if (status) attachStatusChannel(status, (m) => this.#onStatus(child, m));
-    void child.exited.then(() => (this.#staged?.child === child ? this.#stagedGone(child) : this.#onWorkerExit(child)));
+  /** A worker staged on `fd` (on-demand.ts): a worker of the pool once it is forked (adopt). */
+  #spawnStaged(fd: number, onStart: () => void): ChildHandle {
+    const { spec, opts } = workerLaunch(this.entry, this.#listener, this.deps.nextTag());
+    const child = this.deps.spawn(spec, { ...opts, whenReadable: { fd, onStart } });
+    this.#watch(child);
+    return child;
   }
 
-  /** A client came and the fork server forked the staged worker: it is a ready worker now. */
-  #stagedForked(child: ChildHandle): void {
-    if (this.#staged?.child !== child) return;
-    const cancelled = this.#staged.cancelled;
-    this.#staged = undefined;
+  /** A worker started outside #spawnWorker (the staged start, forked): counted, and ready. */
+  #adopt(child: ChildHandle): void {
     this.launched(child);
-    this.#forked();
-    this.#workers.set(child, 'ready'); // staged -> ready
-    if (!cancelled) this.#reconcile();
+    this.#forks.record(this.deps.clock.now(), limitsOf(this.entry).maxforkrate);
+    this.#workers.set(child, 'ready'); // (staged) -> ready
   }
 
-  /** The staged start ended before it became a worker: cancelled, its fork server lost, or its exec failed. */
-  #stagedGone(child: ChildHandle): void {
-    const cancelled = this.#staged?.cancelled === true;
-    this.#staged = undefined;
-    const s = child.state;
-    if (s.kind === 'exited' && s.exit.spawnError !== undefined) {
-      // forked, but its exec failed: a worker that failed before taking a connection
-      this.launched(child);
-      this.#onWorkerExit(child, 'ready');
-      return;
-    }
-    if (!cancelled) this.#reconcile(); // its fork server was lost: stage again, or watch
-  }
-
-  /** Counts a fork: maxforkrate's window and master.txt's forks_per_second. */
-  #forked(): void {
-    const now = this.deps.clock.now();
-    this.#forks = recordFork(this.#forks, now, limitsOf(this.entry).maxforkrate);
-    // the forks of the last second, oldest first (a start of 500 workers copied the list 500 times)
-    this.#recentForks.push(now);
-    while (this.#recentForks.length > RECENT_FORKS_KEPT || now - (this.#recentForks[0] ?? now) >= FORK_RATE_SAMPLE_MS) this.#recentForks.shift();
+  /** Its status messages and its exit (a staged start's exit is the on-demand start's). */
+  #watch(child: ChildHandle): void {
+    const status = child.channel;
+    if (this.#listener && status) attachStatusChannel(status, (m) => this.#onStatus(child, m));
+    void child.exited.then(() => (this.#onDemand.holds(child) ? this.#onDemand.gone(child) : this.#onWorkerExit(child)));
   }
 
   #onStatus(child: ChildHandle, m: StatusMessage): void {

@@ -92,9 +92,6 @@ export interface MasterStats {
   readonly readyFails: number;
 }
 
-/** Length of the window a fork rate is counted over (master's forks_per_second). */
-export const FORK_RATE_SAMPLE_MS = 1_000;
-
 /** The address family master names a listening address by (a DAEMON has none: `daemon`). */
 export const familyOf = (address: string | undefined): string =>
   address === undefined ? 'daemon' : address.startsWith('/') ? 'unix' : address.startsWith('[') ? 'ipv6' : 'ipv4';
