@@ -178,9 +178,6 @@ export class ServicePool extends UnitBase<ServiceEntry> {
   protected async halt(level: StopLevel): Promise<readonly StopOutcome[]> {
     this.#cancelCooling(); // any -> stopping
     this.#forkRetry?.abort();
-    // A start staged in the fork server is taken back before anything else (forked meanwhile, it
-    // is an idle worker like the others).
-    await this.#onDemand.unstage();
     const ladder = ladderOf(this.entry);
     // Idle workers first: they leave at once on the stop signal. Shutting the listener down under
     // them instead would make their accept() fail (Cyrus exits 71, "accept failed"). Once they have
@@ -188,17 +185,19 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     // them gone is still to come.
     const idleWorkers = [...this.#workers].filter(([, s]) => s === 'ready').map(([w]) => w);
     const idleGone = Promise.all(idleWorkers.map((w) => level.stop(w, ladder)));
-    // No worker is started any more: the on-demand watcher can go while the idle ones leave.
-    const watcherClosed = this.#onDemand.close();
+    // No worker is started any more: a staged start is taken back and the on-demand watcher can go
+    // while the idle ones leave.
+    const onDemandClosed = this.#onDemand.close();
     const grace = new AbortController();
     await Promise.race([Promise.all(idleWorkers.map((w) => w.exited)), this.deps.clock.sleep(IDLE_FIRST_MS, grace.signal)]);
     grace.abort();
     // Then refuse new clients, so they do not wait in a backlog nobody will accept from.
     const address = this.#listener?.address;
-    await Promise.all([watcherClosed, this.#closeListener()]);
+    await Promise.all([onDemandClosed, this.#closeListener()]);
     if (address !== undefined) this.deps.log.emit({ event: 'service.closed', entry: this.name, address });
-    const busy = [...this.#workers].filter(([, s]) => s !== 'ready').map(([w]) => level.stop(w, ladder));
-    return [...(await idleGone), ...(await Promise.all(busy))];
+    // the busy ones, and one forked just as its staged start was taken back
+    const rest = [...this.#workers.keys()].filter((w) => !idleWorkers.includes(w)).map((w) => level.stop(w, ladder));
+    return [...(await idleGone), ...(await Promise.all(rest))];
   }
 
   #cancelCooling(): void {

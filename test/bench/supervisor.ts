@@ -93,12 +93,12 @@ export class Supervised {
     return out;
   }
 
-  /** Direct children that are not imapd (quiesce's accept watcher; master has none). */
+  /** Direct children that are not imapd (quiesce's fork server, and an accept watcher where one runs; master has none). */
   helpers(): number[] {
     return childrenOf(this.pid).filter((p) => !this.#imapd.has(p) && !this.#excluded.has(p) && !isGone(p) && commOf(p) !== 'imapd');
   }
 
-  /** CPU time (utime + stime, clock ticks) of the supervisor and its helper processes (quiesce's fork server and accept watcher), not of its workers. */
+  /** CPU time (utime + stime, clock ticks) of the supervisor and its helper processes (quiesce's fork server, and an accept watcher where one runs), not of its workers. */
   cpuTicks(): number {
     return [this.pid, ...this.helpers()].reduce((n, p) => n + (cpuTicks(p) ?? 0), 0);
   }

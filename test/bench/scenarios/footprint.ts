@@ -56,7 +56,7 @@ export async function footprintScenario(ctx: BenchContext, s: Settings['footprin
   }
   return {
     title: 'Footprint',
-    how: `prefork ${s.workers}, no client; once the pool is full, ${s.settleMs} ms have passed and every worker sleeps (state S in /proc: done initialising), the supervisor process is watched for ${s.idleMs / 1000} s: VmRSS from /proc/<pid>/status, CPU as utime+stime from /proc/<pid>/stat (the process itself, not its workers). "Helper processes" are the supervisor's children that are not imapd (quiesce's fork server and, with prefork 0, its accept watcher; master has none). Wake-ups: the voluntary and involuntary context switches of every thread of the supervisor and its helpers (/proc/<pid>/task/*/status) over the period. One run each, interleaved.`,
+    how: `prefork ${s.workers}, no client; once the pool is full, ${s.settleMs} ms have passed and every worker sleeps (state S in /proc: done initialising), the supervisor process is watched for ${s.idleMs / 1000} s: VmRSS from /proc/<pid>/status, CPU as utime+stime from /proc/<pid>/stat (the process itself, not its workers). "Helper processes" are the supervisor's children that are not imapd (quiesce's fork server; master has none). Wake-ups: the voluntary and involuntary context switches of every thread of the supervisor and its helpers (/proc/<pid>/task/*/status) over the period. One run each, interleaved.`,
     rows,
     notes,
   };

@@ -35,7 +35,7 @@ export async function onDemandScenario(ctx: BenchContext, s: Settings['onDemand'
   ];
   return {
     title: 'On-demand start',
-    how: `prefork 0. Each sample: no imapd runs; one client connects and the time to the \`* OK\` banner is the supervisor noticing the waiting client (master: select() on the socket; quiesce: its Perl accept watcher, then a spawn from Node) plus imapd's start. Then LOGOUT, SIGTERM to the idle worker (exit 75: not a ready-fail), wait until it is reaped. ${s.samples} samples per run, ${s.reps} run(s) each, interleaved; median of each run's median (range), and the largest sample.`,
+    how: `prefork 0. Each sample: no imapd runs; one client connects and the time to the \`* OK\` banner is the supervisor noticing the waiting client (master: select() on the socket, then a fork; quiesce: the worker staged in its fork server, which has the socket in its select() and forks it) plus imapd's start. Then LOGOUT, SIGTERM to the idle worker (exit 75: not a ready-fail), wait until it is reaped. ${s.samples} samples per run, ${s.reps} run(s) each, interleaved; median of each run's median (range), and the largest sample.`,
     rows,
     notes: [],
   };

@@ -70,13 +70,13 @@ export async function stopScenario(ctx: BenchContext, s: Settings['stop']): Prom
     perN.set(n, results);
     rssAt.set(n, { master: summarize(results.master.map((r) => r.rssKiB)).value, quiesce: summarize(results.quiesce.map((r) => r.rssKiB)).value });
     const exits = (k: Kind) => [...new Set(results[k].map((r) => r.exit))].join(', ');
-    notes.push(`${point}: exit status master ${exits('master')}, quiesce ${exits('quiesce')}; quiesce's helpers (fork server, accept watcher) RSS ${fmtMiB(results.quiesce.map((r) => r.helpersRssKiB))} MiB on top.`);
+    notes.push(`${point}: exit status master ${exits('master')}, quiesce ${exits('quiesce')}; quiesce's helpers (its fork server) RSS ${fmtMiB(results.quiesce.map((r) => r.helpersRssKiB))} MiB on top.`);
   }
   rows.push(...perWorkerRows(perN));
   return {
     section: {
       title: 'Graceful stop',
-      how: `prefork N, no client. Once N imapd workers run (counted in /proc as the supervisor's children that exec'd imapd) ${s.settleMs} ms more have passed and every worker sleeps (state S in /proc: done initialising), SIGQUIT goes to the supervisor (master treats it as SIGTERM: kill(0, SIGTERM)); the time runs until the supervisor has exited and every worker pid is gone. ${s.reps} run(s) per point, interleaved; median (range). The same runs give the time to start N workers (until N have exec'd imapd, and until every one of them is done initialising: state S in one 10 ms poll), the supervisor's RSS (VmRSS) with N workers and the CPU (utime+stime in 10 ms ticks; quiesce: with its fork server and accept watcher) spent until then. Per worker: the difference between the largest and the smallest N, divided by the difference in N (RSS of the supervisor and its helpers).`,
+      how: `prefork N, no client. Once N imapd workers run (counted in /proc as the supervisor's children that exec'd imapd) ${s.settleMs} ms more have passed and every worker sleeps (state S in /proc: done initialising), SIGQUIT goes to the supervisor (master treats it as SIGTERM: kill(0, SIGTERM)); the time runs until the supervisor has exited and every worker pid is gone. ${s.reps} run(s) per point, interleaved; median (range). The same runs give the time to start N workers (until N have exec'd imapd, and until every one of them is done initialising: state S in one 10 ms poll), the supervisor's RSS (VmRSS) with N workers and the CPU (utime+stime in 10 ms ticks; quiesce: with its fork server) spent until then. Per worker: the difference between the largest and the smallest N, divided by the difference in N (RSS of the supervisor and its helpers).`,
       rows,
       notes,
     },
