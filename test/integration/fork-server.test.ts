@@ -225,8 +225,9 @@ describe('fork server', () => {
 
   it('cancels a staged start (never forked, even once a client waits), and a drain of its socket cancels it too', async () => {
     const sock = await listener();
+    const quiet = await listener(); // no client ever: the drain's staged start cannot be forked
     const fs = forkServers();
-    fs.prepare([sock.fd]);
+    fs.prepare([sock.fd, quiet.fd]);
     const staged = start(fs, { file: '/bin/sleep', args: ['30'], fds: ['pipe', sock.fd], whenReadable: sock.fd });
     let forked = false;
     staged.once('spawn', () => (forked = true));
@@ -243,9 +244,9 @@ describe('fork server', () => {
     } finally {
       client.destroy();
     }
-    const drained = start(fs, { file: '/bin/sleep', args: ['30'], fds: ['pipe', sock.fd], whenReadable: sock.fd });
+    const drained = start(fs, { file: '/bin/sleep', args: ['30'], fds: ['pipe', quiet.fd], whenReadable: quiet.fd });
     const cancelled = once(drained, 'cancelled');
-    expect(await fs.shutdownSocket(sock.fd)).toBe(true);
+    expect(await fs.shutdownSocket(quiet.fd)).toBe(true);
     await cancelled;
     expect(drained.pid).toBeUndefined();
   });
