@@ -43,7 +43,7 @@ my $rin = "";
 vec($rin, 0, 1) = 1; vec($rin, fileno($sigr), 1) = 1;
 my %reader;   # fileno => [fh, kind ('F' exec error, 'E' stderr, 'O' stdout), id]
 my %kid;      # pid => { id, exec (fh while the exec result is unknown) }
-my %staged;   # id => [socket fd, request]: a start held until a client waits on that socket
+my %staged;   # id => [socket fd, prepared start]: a start held until a client waits on that socket
 my $out = "";
 my $in = "";
 
@@ -86,15 +86,19 @@ sub become {
 
 # A staged start: forked once its socket is readable (a client waits), as Cyrus master forks from its
 # select loop; until then the socket is in the select set.
-sub stage { my ($id, $fd, $p) = @_; $staged{$id} = [$fd, $p]; vec($rin, $fd, 1) = 1; }
+# It is prepared (its pipes made) when it is staged, so that a waiting client costs only the fork.
+sub stage { my ($fd, $s) = @_; $staged{$s->{id}} = [$fd, $s]; vec($rin, $fd, 1) = 1; }
+# Takes a staged start off the select set: its prepared start, undef when none is staged as $id.
 sub unstage {
   my ($id) = @_;
   my $s = delete $staged{$id} or return;
   vec($rin, $s->[0], 1) = 0 unless grep { $_->[0] == $s->[0] } values %staged;
-  return $s;
+  return $s->[1];
 }
+# Cancels a staged start: its pipes closed, 'K' to quiesce.
+sub cancel { my ($id) = @_; my $s = unstage($id) or return; close($_) for $s->{er}, map({ $_->[0] } @{$s->{ours}}), @{$s->{theirs}}; frame("K", $id, ""); }
 # A client waits on socket fd $fd: every start staged on it is forked now.
-sub client_waiting { my ($fd) = @_; launch(grep { defined } map { prepare(unstage($_)->[1], 1) } grep { $staged{$_}[0] == $fd } keys %staged); }
+sub client_waiting { my ($fd) = @_; launch(map { unstage($_) } grep { $staged{$_}[0] == $fd } keys %staged); }
 
 sub nonblocking { my ($fh) = @_; my $f = fcntl($fh, POSIX::F_GETFL(), 0); fcntl($fh, POSIX::F_SETFL(), $f | POSIX::O_NONBLOCK()); }
 
@@ -113,20 +117,20 @@ sub request {
   my $verb = substr($p, 0, 2, "");
   if ($verb eq "S\0") { my $s = prepare($p); push @batch, $s if $s; launch(splice(@batch)) if @batch >= $BATCH; return; }
   launch(splice(@batch)) if @batch;
-  if ($verb eq "C\0") { my $id = 0 + $p; return frame("K", $id, "") if unstage($id); return; }
+  if ($verb eq "C\0") { cancel(0 + $p); return; }
   if ($verb eq "D\0") {
     my ($id, $k) = split(/\0/, $p, -1);
-    for my $sid (grep { $staged{$_}[0] == $FIRST + $k } keys %staged) { unstage($sid); frame("K", $sid, ""); }
+    cancel($_) for grep { $staged{$_}[0] == $FIRST + $k } keys %staged;
     my $h = $hold[$FIRST - 3 + $k];
     my $ok = defined $h && shutdown($h, 0);
     return frame("D", $id, pack("N", $ok ? 0 : (0 + $!) || 1));
   }
 }
 
-# A start request parsed, its pipes made: what its fork needs. undef when it is staged ($now: fork
-# it even if it asks to wait for a client, whose socket is readable), or when it failed ('F' sent).
+# A start request parsed, its pipes made: what its fork needs. undef when it is staged (held until
+# a client waits) or when it failed ('F' sent).
 sub prepare {
-  my ($p, $now) = @_;
+  my ($p) = @_;
   my @f = split(/\0/, $p, -1);
   my $id = 0 + $f[0]; my $cwd = $f[1]; my $i = 2;
   my @argv = @f[$i + 1 .. $i + $f[$i]]; $i += 1 + $f[$i];
@@ -135,7 +139,6 @@ sub prepare {
   my @fds = @f[$i + 1 .. $i + $f[$i]]; $i += 1 + $f[$i];
   my @as = @f[$i .. $i + 4];
   my $wait = $f[$i + 5] // "";
-  if ($wait ne "" && !$now) { stage($id, $FIRST + $wait, $p); return; }
   my $s = { id => $id, cwd => $cwd, argv => \@argv, env => \@env, as => \@as, theirs => [], ours => [] };
   pipe(my $er, my $ew) or return failed($s);
   $s->{er} = $er; $s->{ew} = $ew; push @{$s->{theirs}}, $ew;
@@ -158,6 +161,7 @@ sub prepare {
     else { push @src, $FIRST + $spec; }
   }
   $s->{src} = \@src;
+  if ($wait ne "") { stage($FIRST + $wait, $s); return; }
   return $s;
 }
 
