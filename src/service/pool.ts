@@ -244,9 +244,8 @@ export class ServicePool extends UnitBase<ServiceEntry> {
 
   #spawnWorker(): void {
     const { spec, opts } = workerLaunch(this.entry, this.#listener, this.deps.nextTag());
-    const child = this.launch(spec, opts);
-    this.#forks.record(this.deps.clock.now(), limitsOf(this.entry).maxforkrate);
-    this.#workers.set(child, 'ready');
+    const child = this.deps.spawn(spec, opts);
+    this.#adopt(child);
     this.#watch(child);
   }
 
@@ -258,7 +257,7 @@ export class ServicePool extends UnitBase<ServiceEntry> {
     return child;
   }
 
-  /** A worker started outside #spawnWorker (the staged start, forked): counted, and ready. */
+  /** A worker of the pool from now on (spawned, or a staged start forked): counted, and ready. */
   #adopt(child: ChildHandle): void {
     this.launched(child);
     this.#forks.record(this.deps.clock.now(), limitsOf(this.entry).maxforkrate);
