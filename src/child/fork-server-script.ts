@@ -96,7 +96,7 @@ sub unstage {
   return $s->[1];
 }
 # Cancels a staged start: its pipes closed, 'K' to quiesce.
-sub cancel { my ($id) = @_; my $s = unstage($id) or return; close($_) for $s->{er}, map({ $_->[0] } @{$s->{ours}}), @{$s->{theirs}}; frame("K", $id, ""); }
+sub cancel { my ($id) = @_; my $s = unstage($id) or return; close($_) for handles($s); frame("K", $id, ""); }
 # A client waits on socket fd $fd: every start staged on it is forked now.
 sub client_waiting { my ($fd) = @_; launch(map { unstage($_) } grep { $staged{$_}[0] == $fd } keys %staged); }
 
@@ -153,7 +153,7 @@ sub prepare {
   # live worker wrote to pages the previous child still shared, a copy-on-write fault each
   # (measured: 200 page faults and 0.8 ms of CPU per start with 500 workers, against 100 and 0.45
   # ms without the layer).
-  binmode($_, ":pop") for $er, map({ $_->[0] } @{$s->{ours}}), @{$s->{theirs}};
+  binmode($_, ":pop") for handles($s);
   my @src = (fileno($null), $ow ? fileno($ow) : fileno($null), fileno($xw));
   for my $spec (@fds) {
     if ($spec eq "s") { push @src, fileno($status); }
@@ -165,11 +165,14 @@ sub prepare {
   return $s;
 }
 
+# Every handle a prepared start holds: the exec-error pipe's read end, ours, and the child's.
+sub handles { my ($s) = @_; return (grep({ defined } $s->{er}), map({ $_->[0] } @{$s->{ours}}), @{$s->{theirs}}); }
+
 # A start that could not be made: its errno to quiesce, its pipes closed. undef.
 sub failed {
   my ($s) = @_;
   my $e = 0 + $!;
-  close($_->[0]) for @{$s->{ours}}; close($_) for @{$s->{theirs}}; close($s->{er}) if $s->{er};
+  close($_) for handles($s);
   frame("F", $s->{id}, pack("N", $e));
   return;
 }

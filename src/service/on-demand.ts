@@ -101,8 +101,7 @@ export class OnDemand {
   /** The staged start ended before it became a worker: taken back, lost with its fork server, or its exec failed. */
   gone(child: ChildHandle): void {
     if (!this.holds(child)) return;
-    const cancelled = this.#staged?.cancelled === true;
-    this.#staged = undefined;
+    const cancelled = this.#release();
     const s = child.state;
     if (s.kind === 'exited' && s.exit.spawnError !== undefined) this.#pool.failedStart(child);
     else if (!cancelled) this.#pool.reconcile();
@@ -131,10 +130,16 @@ export class OnDemand {
   /** A client came and the fork server forked the staged start: a worker of the pool now. */
   #forked(child: ChildHandle): void {
     if (!this.holds(child)) return;
-    const cancelled = this.#staged?.cancelled === true;
-    this.#staged = undefined;
+    const cancelled = this.#release();
     this.#pool.adopt(child);
     if (!cancelled) this.#pool.reconcile();
+  }
+
+  /** Forgets the staged start (it was forked or is gone); true when unstage() had asked for it. */
+  #release(): boolean {
+    const cancelled = this.#staged?.cancelled === true;
+    this.#staged = undefined;
+    return cancelled;
   }
 
   #startWatcher(): void {
